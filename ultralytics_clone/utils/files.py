@@ -1,0 +1,104 @@
+"""File helpers: user config dir, atomic writes, run-folder numbering, YAML load/save. No torch import."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def user_config_dir(sub_dir: str = "Ultralytics-clone") -> Path:
+    """Writable per-user config folder (YOLO_CONFIG_DIR overrides); falls back to the temp dir with one warning."""
+    env = os.getenv("YOLO_CONFIG_DIR")
+    if env:
+        path = Path(env)
+    elif platform.system() == "Windows":
+        path = Path.home() / "AppData" / "Roaming" / sub_dir
+    elif platform.system() == "Darwin":
+        path = Path.home() / "Library" / "Application Support" / sub_dir
+    else:
+        path = Path(os.getenv("XDG_CONFIG_HOME", Path.home() / ".config")) / sub_dir
+    if is_dir_writeable(path):
+        return path
+    from ultralytics_clone.utils.log import warn_once
+
+    fallback = Path(tempfile.gettempdir()) / sub_dir
+    warn_once(f"user config directory '{path}' is not writeable, using '{fallback}'. Set YOLO_CONFIG_DIR to choose one.")
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
+
+def is_dir_writeable(path: str | Path) -> bool:
+    """True when `path` exists or can be created, and a file can be written inside it."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> Path:
+    """Write `data` to a temp file beside `path`, then rename over it: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def increment_path(path: str | Path, exist_ok: bool = False, sep: str = "", mkdir: bool = False) -> Path:
+    """Return `path`, or `path2`, `path3`... (before any suffix) when it exists and `exist_ok` is False."""
+    path = Path(path)
+    if path.exists() and not exist_ok:
+        stem, suffix = (path.with_suffix(""), path.suffix) if path.is_file() else (path, "")
+        n = 2
+        while Path(f"{stem}{sep}{n}{suffix}").exists():
+            n += 1
+        path = Path(f"{stem}{sep}{n}{suffix}")
+    if mkdir:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def yaml_load(file: str | Path) -> dict[str, Any]:
+    """Read a YAML file into a dict (empty file -> {}); adds 'yaml_file' with the path it came from."""
+    import yaml
+
+    with open(file, encoding="utf-8", errors="ignore") as f:
+        data = yaml.safe_load(f) or {}
+    if isinstance(data, dict):
+        data["yaml_file"] = str(file)
+    return data
+
+
+def yaml_save(file: str | Path, data: dict[str, Any]) -> Path:
+    """Write `data` as YAML atomically; Path values become strings."""
+    import yaml
+
+    clean = {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+    return atomic_write(file, yaml.safe_dump(clean, sort_keys=False, allow_unicode=True))
+
+
+def file_size(path: str | Path) -> float:
+    """Size of a file, or of everything under a folder, in MB (0.0 when missing)."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size / 1e6
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.glob("**/*") if f.is_file()) / 1e6
+    return 0.0

@@ -48,3 +48,7 @@ class SettingsError(CloneError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class ArchiveError(CloneError, ValueError):
+    """An archive is unreadable or has members that would land outside the extraction folder."""

@@ -1,0 +1,221 @@
+"""The only module that opens network connections, and only when a download was asked for.
+
+Downloads stream into `<file>.part` with a tqdm bar, are retried, are checked against Content-Length and are renamed
+into place only when complete. YOLO_OFFLINE=1 refuses every download at once. YOLO_ASSETS_URL points weight
+downloads at a mirror. Archives are extracted only when every member stays inside the target folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import tarfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from ultralytics_clone.utils.errors import ArchiveError, DownloadError, SourceError
+from ultralytics_clone.utils.log import LOGGER
+
+ASSETS_URL = "https://github.com/ultralytics/assets/releases/download"
+_FAMILIES = {"yolov8": "v8.3.0", "yolo11": "v8.3.0", "yolo26": "v8.4.0"}
+_TASK_SUFFIXES = ("", "-seg", "-cls", "-pose", "-obb")
+ASSET_NAMES = frozenset(
+    f"{family}{scale}{suffix}.pt" for family in _FAMILIES for scale in "nsmlx" for suffix in _TASK_SUFFIXES
+)
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+
+
+def is_url(url: str | Path, check: bool = False) -> bool:
+    """True for http(s)/ftp URLs; with `check`, also that the server answers (this opens a connection)."""
+    parsed = urllib.parse.urlparse(str(url))
+    ok = parsed.scheme in {"http", "https", "ftp"} and bool(parsed.netloc)
+    if ok and check:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(str(url), method="HEAD"), timeout=10) as r:
+                return r.status < 400
+        except (OSError, http.client.HTTPException):
+            return False
+    return ok
+
+
+def asset_url(name: str) -> str:
+    """Release URL of an official weights file such as 'yolo11n.pt' (YOLO_ASSETS_URL replaces the base)."""
+    family = next((f for f in _FAMILIES if name.startswith(f)), "yolo11")
+    base = os.getenv("YOLO_ASSETS_URL", ASSETS_URL).rstrip("/")
+    return f"{base}/{_FAMILIES[family]}/{name}"
+
+
+def _fetch(url: str, part: Path, timeout: float, progress: bool) -> None:
+    """Stream `url` into `part`; raise DownloadError when fewer bytes arrive than announced."""
+    from tqdm.auto import tqdm
+
+    from ultralytics_clone import __version__
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"ultralytics_clone/{__version__}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as f:
+        total = int(response.headers.get("Content-Length") or 0)
+        desc = f"Downloading {Path(urllib.parse.urlparse(url).path).name}"
+        with tqdm(total=total or None, unit="B", unit_scale=True, unit_divisor=1024, desc=desc, disable=not progress) as bar:
+            while chunk := response.read(1 << 16):
+                f.write(chunk)
+                bar.update(len(chunk))
+    got = part.stat().st_size
+    if total and got != total:
+        raise DownloadError(f"transfer was cut short: received {got} of {total} bytes")
+
+
+def _looks_offline(err: BaseException) -> bool:
+    """DNS failures and refused connections: retrying will not help."""
+    reason = getattr(err, "reason", err)
+    text = str(reason).lower()
+    return isinstance(reason, (ConnectionRefusedError, PermissionError)) or any(
+        s in text for s in ("name or service not known", "temporary failure in name resolution", "nodename nor servname",
+                            "network is unreachable", "network access is disabled")
+    )  # fmt: skip
+
+
+def safe_download(
+    url: str,
+    file: str | Path | None = None,
+    dir: str | Path | None = None,
+    unzip: bool = True,
+    delete: bool = False,
+    retry: int = 3,
+    min_bytes: int = 1,
+    progress: bool = True,
+    timeout: float = 30.0,
+    hint: str = "",
+) -> Path:
+    """Download `url` to `file` (or into `dir`), keep a complete file or none; unzip archives when asked.
+
+    Returns the downloaded file, or the extraction folder for an unzipped archive. Raises DownloadError naming the
+    file and the URL, with `hint` (what to do offline) appended.
+    """
+    name = Path(urllib.parse.urlparse(url).path).name or "download"
+    dest = Path(file) if file else Path(dir or ".") / name
+    if dir and file and not Path(file).is_absolute():
+        dest = Path(dir) / file
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not (dest.exists() and dest.stat().st_size >= min_bytes):
+        _download_with_retries(url, dest, retry, min_bytes, progress, timeout, hint)
+    if unzip and str(dest).endswith(ARCHIVE_SUFFIXES):
+        out = unzip_file(dest, path=Path(dir) if dir else dest.parent)
+        if delete:
+            dest.unlink()
+        return out
+    return dest
+
+
+def _download_with_retries(url, dest: Path, retry: int, min_bytes: int, progress: bool, timeout: float, hint: str):
+    """The retry loop of safe_download: `.part` file, size checks, rename on success, cleanup on failure."""
+    fix = hint or f"Download it on a connected machine and place it at '{dest}'."
+    if os.getenv("YOLO_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        raise DownloadError(f"'{dest.name}' is not available locally and YOLO_OFFLINE is set, so {url} was not fetched. {fix}")
+    part = dest.with_name(dest.name + ".part")
+    last: BaseException | None = None
+    for attempt in range(1, max(1, retry) + 1):
+        try:
+            LOGGER.info(f"Downloading {url} to '{dest}'...")
+            _fetch(url, part, timeout, progress)
+            if part.stat().st_size < min_bytes:
+                raise DownloadError(f"file is smaller than {min_bytes} bytes")
+            os.replace(part, dest)
+            return
+        except (OSError, http.client.HTTPException, DownloadError) as err:
+            last = err
+            with contextlib.suppress(OSError):
+                part.unlink()
+            if _looks_offline(err) or isinstance(err, urllib.error.HTTPError) and err.code == 404:
+                break
+            if attempt < retry:
+                LOGGER.warning(f"Download attempt {attempt}/{retry} of {url} failed ({err}); retrying...")
+                time.sleep(min(2 ** (attempt - 1), 4))
+    offline = " This machine appears to be offline." if last is not None and _looks_offline(last) else ""
+    raise DownloadError(f"Could not download '{dest.name}' from {url}: {last}.{offline} {fix}")
+
+
+def _members_inside(root: Path, names: list[str]) -> None:
+    """Raise ArchiveError if any member name would resolve outside `root`."""
+    base = root.resolve()
+    for name in names:
+        target = (base / name).resolve()
+        if os.path.isabs(name) or not (target == base or base in target.parents):
+            raise ArchiveError(
+                f"refusing to extract: archive member '{name}' would be written outside '{root}'. "
+                "Nothing was extracted; check where the archive came from."
+            )
+
+
+def unzip_file(file: str | Path, path: str | Path | None = None, exist_ok: bool = False) -> Path:
+    """Extract a .zip or .tar(.gz) archive into `path` (default: beside it) and return the folder holding its content.
+
+    Every member is checked before anything is written; links and members escaping the folder are refused.
+    """
+    file = Path(file)
+    path = Path(path) if path else file.parent
+    try:
+        if zipfile.is_zipfile(file):
+            with zipfile.ZipFile(file) as zf:
+                names = [n for n in zf.namelist() if "__MACOSX" not in n and not n.endswith(".DS_Store")]
+                _members_inside(path, names)
+                out = _output_dir(path, file, names)
+                if out.exists() and any(out.iterdir()) and not exist_ok:
+                    LOGGER.info(f"Skipping extraction of '{file.name}': '{out}' already holds files.")
+                    return out
+                for name in names:
+                    zf.extract(name, path)
+                return out
+        with tarfile.open(file) as tf:
+            members = tf.getmembers()
+            bad = [m.name for m in members if not (m.isfile() or m.isdir())]
+            if bad:
+                raise ArchiveError(f"refusing to extract '{file.name}': member '{bad[0]}' is a link or device file.")
+            _members_inside(path, [m.name for m in members])
+            out = _output_dir(path, file, [m.name for m in members])
+            for m in members:
+                tf.extract(m, path)
+            return out
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError) as err:
+        raise ArchiveError(f"'{file}' is not a readable .zip or .tar archive ({err}).") from err
+
+
+def _output_dir(path: Path, file: Path, names: list[str]) -> Path:
+    """The folder the content lands in: the archive's single top-level folder, else `path` itself."""
+    tops = {Path(n).parts[0] for n in names if Path(n).parts}
+    return path / tops.pop() if len(tops) == 1 and any(len(Path(n).parts) > 1 for n in names) else path
+
+
+def attempt_download_asset(file: str | Path) -> Path:
+    """Find weights `file` locally or in settings' weights_dir; download official assets and URLs on demand.
+
+    Raises SourceError for an unknown missing file, DownloadError when a download fails (offline included).
+    """
+    path = Path(str(file).strip().replace("'", ""))
+    if path.exists():
+        return path
+    from ultralytics_clone.utils.settings import SETTINGS
+
+    weights_dir = Path(SETTINGS["weights_dir"])
+    if is_url(str(file)):
+        name = Path(urllib.parse.urlparse(str(file)).path).name
+        return safe_download(str(file), file=weights_dir / name, unzip=False)
+    stored = weights_dir / path.name
+    if stored.exists():
+        return stored
+    if path.name in ASSET_NAMES and path.name == str(path):
+        url = asset_url(path.name)
+        hint = (
+            f"Alternatives: put '{path.name}' in the weights folder '{weights_dir}' (settings weights_dir) or pass its "
+            f"local path, or build an untrained model from its YAML, e.g. YOLO('{path.stem}.yaml')."
+        )
+        return safe_download(url, file=stored, unzip=False, hint=hint)
+    raise SourceError(
+        f"model file '{file}' was not found (looked at '{path.resolve()}' and in weights_dir '{weights_dir}'), and it "
+        "is not an official asset name like 'yolo11n.pt'. Pass an existing .pt path or a model YAML like 'yolo11n.yaml'."
+    )
+

@@ -1,0 +1,21 @@
+"""Model families. `YOLO` is imported on first access, so `import ultralytics_clone.models` stays torch-free."""
+
+from __future__ import annotations
+
+__all__ = ["YOLO"]
+
+
+def __getattr__(name: str):
+    if name == "YOLO":
+        from ultralytics_clone.models.yolo.model import YOLO
+
+        return YOLO
+    if name == "yolo":
+        import ultralytics_clone.models.yolo as yolo
+
+        return yolo
+    raise AttributeError(f"module 'ultralytics_clone.models' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "YOLO", "yolo"])

@@ -1,0 +1,19 @@
+"""YOLO (v8, 11, 26) for the five tasks: the task packages with their engines, and the `YOLO` facade (lazy)."""
+
+from __future__ import annotations
+
+from ultralytics_clone.models.yolo import classify, detect, obb, pose, segment
+
+__all__ = ["classify", "segment", "detect", "pose", "obb", "YOLO"]
+
+
+def __getattr__(name: str):
+    if name == "YOLO":  # imports torch: only when asked for
+        from ultralytics_clone.models.yolo.model import YOLO
+
+        return YOLO
+    raise AttributeError(f"module 'ultralytics_clone.models.yolo' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "YOLO"])

@@ -1,0 +1,15 @@
+"""classify engines: ClassificationTrainer, ClassificationValidator, ClassificationPredictor, each imported on first use."""
+
+from __future__ import annotations
+
+from ultralytics_clone.models.yolo._engines import engine_exports, lazy_getattr
+
+_EXPORTS, __all__ = engine_exports(__file__, "classify")
+
+
+def __getattr__(name: str):
+    return lazy_getattr(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -54,15 +54,11 @@ def _version() -> str:
     return __version__
 
 
-def _plain(value: Any) -> Any:
-    """`vars()` of an Args-like namespace, a dict copy of a mapping, the value itself otherwise."""
-    if value is None or isinstance(value, dict):
-        return dict(value) if value is not None else None
-    if isinstance(value, Mapping):
-        return dict(value)
-    if hasattr(value, "__dict__") and not isinstance(value, nn.Module):
-        return dict(vars(value))
-    return value
+def _plain(value: Any) -> dict[str, Any] | None:
+    """A dict copy of a mapping or of an Args-like namespace's `vars()`; None stays None."""
+    if value is None:
+        return None
+    return dict(value) if isinstance(value, Mapping) else dict(vars(value))
 
 
 def make_checkpoint(
@@ -194,7 +190,7 @@ def resolve_resume_checkpoint(resume: bool | str | Path, search_dir: str | Path 
 
     Raises CheckpointError naming what was looked for when nothing suitable exists.
     """
-    if isinstance(resume, (str, Path)) and not isinstance(resume, bool) and str(resume) not in {"", "True", "true"}:
+    if isinstance(resume, (str, Path)) and str(resume) not in {"", "True", "true"}:
         path = Path(resume)
         if not path.is_file():
             raise CheckpointError(

@@ -1,0 +1,31 @@
+"""Metrics package (`utils.metrics.X` import paths kept): overlap measures in iou.py, re-exported flat here."""
+
+from ultralytics_clone.utils.metrics.iou import (
+    OKS_SIGMA,
+    _get_covariance_matrix,
+    batch_probiou,
+    bbox_ioa,
+    bbox_iou,
+    box_iou,
+    kpt_iou,
+    mask_iou,
+    probiou,
+)
+
+__all__ = [
+    "OKS_SIGMA",
+    "_get_covariance_matrix",
+    "batch_probiou",
+    "bbox_ioa",
+    "bbox_iou",
+    "box_iou",
+    "kpt_iou",
+    "mask_iou",
+    "probiou",
+]
+
+# --- average precision and task metrics (engine helper) ---
+from ultralytics_clone.utils.metrics.ap import ap_per_class, compute_ap, match_predictions, smooth  # noqa: E402
+from ultralytics_clone.utils.metrics.task import DetMetrics, Metric  # noqa: E402
+
+__all__ += ["ap_per_class", "compute_ap", "match_predictions", "smooth", "DetMetrics", "Metric"]

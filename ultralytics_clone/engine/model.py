@@ -188,8 +188,13 @@ class Model(nn.Module):
         self.metrics = engine.metrics
         return engine.metrics
 
-    def train(self, trainer: type | None = None, **kwargs: Any) -> Any:
-        """Train (a custom trainer class may be passed as `trainer=`); reloads best.pt afterwards; returns metrics."""
+    def train(self, trainer: type | bool | None = None, **kwargs: Any) -> Any:
+        """Train (a custom trainer class may be passed as `trainer=`); reloads best.pt afterwards; returns metrics.
+
+        `train(True/False)` (what nn.Module.eval() calls) only switches the network's mode, as on any nn.Module.
+        """
+        if isinstance(trainer, bool):
+            return super().train(trainer)
         self._check_is_pytorch_model("train")
         trainer_cls = trainer or self._smart_load("trainer", "train")
         from ultralytics_clone.cfg import DEFAULT_CFG_DICT, TASK2DATA

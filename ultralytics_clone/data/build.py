@@ -1,0 +1,144 @@
+"""Dataset and dataloader construction: build_yolo_dataset, build_dataloader (seeded, workers kept for the whole run)."""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from ultralytics_clone.utils import LOGGER, RANK, colorstr
+
+PIN_MEMORY = os.getenv("PIN_MEMORY", "true").lower() in {"1", "true", "yes"}
+
+
+class _RepeatSampler:
+    """Endless repetition of a (batch) sampler; advances `set_epoch` of a DistributedSampler on every pass."""
+
+    def __init__(self, sampler: Any) -> None:
+        self.sampler = sampler
+        self.epoch = 0
+
+    def __iter__(self):
+        while True:
+            inner = getattr(self.sampler, "sampler", None)
+            if hasattr(inner, "set_epoch"):
+                inner.set_epoch(self.epoch)
+            yield from iter(self.sampler)
+            self.epoch += 1
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+
+class InfiniteDataLoader(DataLoader):
+    """DataLoader that keeps one iterator (and its worker processes) alive across epochs; each `iter()` is one epoch.
+
+    `reset()` restarts the workers so they see a changed dataset (e.g. after close_mosaic); `close()` stops them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["persistent_workers"] = False  # this class keeps its own iterator alive instead
+        super().__init__(*args, **kwargs)
+        object.__setattr__(self, "batch_sampler", _RepeatSampler(self.batch_sampler))
+        self.iterator = None
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        return len(self.batch_sampler.sampler)
+
+    def __iter__(self):
+        """Yield one epoch of batches from the long-lived iterator."""
+        if self.iterator is None:
+            self.iterator = super().__iter__()
+        for _ in range(len(self)):
+            yield next(self.iterator)
+
+    def reset(self) -> None:
+        """Start fresh workers (forked from the dataset as it is now) on the next epoch."""
+        self.close()
+
+    def close(self) -> None:
+        """Shut the worker processes down; the next iteration starts new ones."""
+        it, self.iterator = self.iterator, None
+        if it is not None and hasattr(it, "_shutdown_workers"):
+            it._shutdown_workers()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing left to clean
+            pass
+
+
+def seed_worker(worker_id: int) -> None:
+    """Seed numpy and random in a worker from torch's per-worker seed (itself derived from the loader's generator)."""
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def build_dataloader(
+    dataset: Dataset, batch: int, workers: int, shuffle: bool = True, rank: int = -1, drop_last: bool = False,
+    pin_memory: bool = True,
+) -> InfiniteDataLoader:  # fmt: skip
+    """Loader with seeded shuffling and workers, pinned memory on CUDA, DistributedSampler when rank != -1."""
+    batch = max(1, min(int(batch), len(dataset)))
+    nd = torch.cuda.device_count()
+    nw = max(0, min((os.cpu_count() or 1) // max(nd, 1), int(workers)))
+    sampler = None if rank == -1 else DistributedSampler(dataset, shuffle=shuffle)
+    generator = torch.Generator()
+    generator.manual_seed((torch.initial_seed() + 6148914691236517205 + max(RANK, 0)) % 2**63)
+    return InfiniteDataLoader(
+        dataset=dataset, batch_size=batch, shuffle=shuffle and sampler is None, num_workers=nw, sampler=sampler,
+        prefetch_factor=4 if nw > 0 else None, pin_memory=PIN_MEMORY and pin_memory and nd > 0,
+        collate_fn=getattr(dataset, "collate_fn", None), worker_init_fn=seed_worker, generator=generator,
+        drop_last=drop_last,
+    )  # fmt: skip
+
+
+def build_yolo_dataset(
+    cfg: Any, img_path: str | list, batch: int, data: dict, mode: str = "train", rect: bool = False, stride: int = 32,
+    multi_modal: bool = False,
+):  # fmt: skip
+    """YOLODataset from the run's Args: augmentation only in 'train' mode, rect/fraction per Ultralytics' rules."""
+    from ultralytics_clone.data.dataset import YOLODataset
+
+    if multi_modal:
+        LOGGER.warning("multi_modal datasets are not supported; building a plain YOLODataset")
+    train = mode == "train"
+    return YOLODataset(
+        img_path=img_path, imgsz=cfg.imgsz, batch_size=batch, augment=train, hyp=cfg, rect=cfg.rect or rect,
+        cache=cfg.get("cache") or None, single_cls=cfg.get("single_cls") or False, stride=int(stride),
+        pad=0.0 if train else 0.5, prefix=colorstr(f"{mode}: "), task=cfg.get("task") or "detect",
+        classes=cfg.get("classes"), data=data, fraction=cfg.get("fraction", 1.0) if train else 1.0,
+    )  # fmt: skip
+
+
+def build_classification_dataloader(
+    path: str, imgsz: int = 224, batch_size: int = 16, augment: bool = True, cache: bool | str = False,
+    rank: int = -1, workers: int = 8, shuffle: bool = True,
+) -> InfiniteDataLoader:  # fmt: skip
+    """ClassificationDataset over `path` plus its loader (default collate: img (B, 3, H, W) float, cls (B,))."""
+    from ultralytics_clone.cfg import DEFAULT_CFG
+    from ultralytics_clone.data.dataset import ClassificationDataset
+
+    args = DEFAULT_CFG.copy()
+    args.imgsz, args.cache = imgsz, cache
+    dataset = ClassificationDataset(root=path, args=args, augment=augment)
+    return build_dataloader(dataset, batch_size, workers, shuffle=shuffle, rank=rank)
+
+
+def __getattr__(name: str):
+    """`load_inference_source` and `check_source` live in data/loaders.py; forwarded here at Ultralytics' path."""
+    if name in {"load_inference_source", "check_source"}:
+        from ultralytics_clone.data import loaders
+
+        return getattr(loaders, name)
+    raise AttributeError(f"module 'ultralytics_clone.data.build' has no attribute '{name}'")
+
+
+__all__ = ["InfiniteDataLoader", "seed_worker", "build_dataloader", "build_yolo_dataset", "build_classification_dataloader"]

@@ -1,0 +1,182 @@
+"""Dataset file helpers: supported formats, image->label paths, hashing, robust image reading, autosplit, compression."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ultralytics_clone.utils import LOGGER
+
+IMG_FORMATS = {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm"}
+VID_FORMATS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
+HELP_URL = "https://docs.ultralytics.com/datasets"
+FORMATS_HELP_MSG = f"Supported formats are:\nimages: {sorted(IMG_FORMATS)}\nvideos: {sorted(VID_FORMATS)}"
+
+_LAZY = {
+    "polygon2mask": "ultralytics_clone.data.masks",
+    "polygons2masks": "ultralytics_clone.data.masks",
+    "polygons2masks_overlap": "ultralytics_clone.data.masks",
+    "check_det_dataset": "ultralytics_clone.data.checks",
+    "check_cls_dataset": "ultralytics_clone.data.checks",
+    "verify_image_label": "ultralytics_clone.data.label_cache",
+}
+
+
+def __getattr__(name: str):
+    """Re-exports resolved on first use, so this module imports even while its siblings are still loading."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ultralytics_clone.data.utils' has no attribute '{name}'")
+
+
+def img2label_paths(img_paths: list[str]) -> list[str]:
+    """Label file of each image: the LAST '/images/' in the path becomes '/labels/', the suffix becomes '.txt'."""
+    sa, sb = f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}"
+    out = []
+    for p in img_paths:
+        p = str(p)
+        head, sep, tail = p.rpartition(sa)
+        base = f"{head}{sb}{tail}" if sep else p
+        out.append(base.rsplit(".", 1)[0] + ".txt")
+    return out
+
+
+def get_hash(paths: list[str | Path]) -> str:
+    """SHA-256 over the names, sizes and mtimes (ns) of `paths`; a missing file contributes its name only."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(str(p).encode("utf-8", "surrogateescape"))
+        try:
+            st = os.stat(p)
+            h.update(f"\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(b"\0missing\n")
+    return h.hexdigest()
+
+
+def imread(filename: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray | None:
+    """Decode an image file (any path, non-ASCII included); IMREAD_COLOR gives (H, W, 3) uint8 BGR, None if undecodable."""
+    try:
+        buf = np.fromfile(str(filename), np.uint8)
+    except OSError:
+        return None
+    if buf.size == 0:
+        return None
+    im = cv2.imdecode(buf, flags)
+    if im is None or flags != cv2.IMREAD_COLOR:
+        return im
+    return to_bgr_uint8(im)
+
+
+def to_bgr_uint8(im: np.ndarray) -> np.ndarray:
+    """Any decoded image (gray, gray+alpha, BGRA, 16-bit, float) as a contiguous (H, W, 3) uint8 BGR array."""
+    if im.dtype == np.uint16:
+        im = (im >> 8).astype(np.uint8)
+    elif im.dtype != np.uint8:
+        scale = 255.0 if im.dtype.kind == "f" and float(im.max(initial=0)) <= 1.0 else 1.0
+        im = np.clip(im * scale, 0, 255).astype(np.uint8)
+    if im.ndim == 2:
+        im = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR)
+    elif im.shape[2] == 1:
+        im = cv2.cvtColor(im[..., 0], cv2.COLOR_GRAY2BGR)
+    elif im.shape[2] == 2:
+        im = cv2.cvtColor(im[..., 0], cv2.COLOR_GRAY2BGR)
+    elif im.shape[2] == 4:
+        im = cv2.cvtColor(im, cv2.COLOR_BGRA2BGR)
+    return np.ascontiguousarray(im)
+
+
+def imwrite(filename: str | Path, img: np.ndarray, params: list[int] | None = None) -> bool:
+    """Encode by the file's suffix and write (any path, non-ASCII included); False when encoding fails."""
+    ok, buf = cv2.imencode(Path(filename).suffix or ".jpg", img, params or [])
+    if ok:
+        buf.tofile(str(filename))
+    return bool(ok)
+
+
+def exif_size(img) -> tuple[int, int]:
+    """(width, height) of a PIL image after its EXIF orientation is applied."""
+    w, h = img.size
+    try:
+        orientation = img.getexif().get(0x0112, 1)
+    except Exception:  # malformed EXIF must not reject an otherwise valid image
+        orientation = 1
+    return (h, w) if orientation in {5, 6, 7, 8} else (w, h)
+
+
+def autosplit(
+    path: str | Path = "images",
+    weights: tuple[float, float, float] = (0.9, 0.1, 0.0),
+    annotated_only: bool = False,
+    seed: int = 0,
+) -> list[Path]:
+    """Write autosplit_train/val/test.txt next to `path` (random, seeded); returns the files written."""
+    path = Path(path)
+    files = sorted(f for f in path.rglob("*.*") if f.suffix[1:].lower() in IMG_FORMATS)
+    rng = random.Random(seed)
+    indices = rng.choices([0, 1, 2], weights=weights, k=len(files))
+    names = ["autosplit_train.txt", "autosplit_val.txt", "autosplit_test.txt"]
+    outs = [path.parent / n for n in names]
+    for out in outs:
+        out.unlink(missing_ok=True)
+    LOGGER.info(f"Autosplitting images from {path}" + ", using *.txt labeled images only" * annotated_only)
+    for img, i in zip(files, indices):
+        if annotated_only and not Path(img2label_paths([str(img)])[0]).exists():
+            continue
+        with open(outs[i], "a", encoding="utf-8") as f:
+            f.write(f"./{img.relative_to(path.parent).as_posix()}\n")
+    return [o for o in outs if o.exists()]
+
+
+def compress_one_image(f: str | Path, f_new: str | Path | None = None, max_dim: int = 1920, quality: int = 50) -> None:
+    """Re-save an image at JPEG `quality`, shrinking its longer side to `max_dim` (never enlarging); in place by default."""
+    f = Path(f)
+    try:
+        from PIL import Image
+
+        with Image.open(f) as im:
+            r = max_dim / max(im.height, im.width)
+            if r < 1.0:
+                im = im.resize((int(im.width * r), int(im.height * r)))
+            im = im.convert("RGB") if im.mode not in {"RGB", "L"} else im
+            im.save(f_new or f, "JPEG", quality=quality, optimize=True)
+    except Exception as e:  # PIL could not handle it: fall back to OpenCV
+        LOGGER.warning(f"compress_one_image: PIL failed on {f} ({e}), using OpenCV")
+        im = imread(f)
+        if im is None:
+            LOGGER.warning(f"compress_one_image: cannot decode {f}, left unchanged")
+            return
+        h, w = im.shape[:2]
+        r = max_dim / max(h, w)
+        if r < 1.0:
+            im = cv2.resize(im, (int(w * r), int(h * r)), interpolation=cv2.INTER_AREA)
+        imwrite(f_new or f, im, [cv2.IMWRITE_JPEG_QUALITY, quality])
+
+
+__all__ = [
+    "IMG_FORMATS",
+    "VID_FORMATS",
+    "HELP_URL",
+    "FORMATS_HELP_MSG",
+    "img2label_paths",
+    "get_hash",
+    "imread",
+    "imwrite",
+    "to_bgr_uint8",
+    "exif_size",
+    "autosplit",
+    "compress_one_image",
+    "polygon2mask",
+    "polygons2masks",
+    "polygons2masks_overlap",
+    "check_det_dataset",
+    "check_cls_dataset",
+    "verify_image_label",
+]

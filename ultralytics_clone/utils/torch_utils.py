@@ -32,3 +32,104 @@ def convert_optimizer_state_dict_to_fp16(state_dict: dict) -> dict:
 
 
 __all__ = ["select_device", "init_seeds", "unwrap_model", "de_parallel", "convert_optimizer_state_dict_to_fp16"]
+
+
+# --- model helpers (issue 3: models) ---------------------------------------------------------------------------
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from ultralytics_clone.utils import LOGGER  # noqa: E402
+
+
+def time_sync() -> float:
+    """time.time() after waiting for pending CUDA work."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.time()
+
+
+def fuse_conv_and_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """A Conv2d with bias equal to conv followed by bn in eval mode (running statistics)."""
+    fused = nn.Conv2d(
+        conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+        dilation=conv.dilation, groups=conv.groups, bias=True, padding_mode=conv.padding_mode,
+    ).requires_grad_(False).to(conv.weight.device)
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    fused.weight.copy_((conv.weight * scale.view(-1, 1, 1, 1)).to(fused.weight.dtype))
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    fused.bias.copy_(((bias - bn.running_mean) * scale + bn.bias).to(fused.bias.dtype))
+    return fused
+
+
+def initialize_weights(model: nn.Module) -> None:
+    """BatchNorm eps 1e-3 / momentum 0.03 (the values the reference checkpoints carry); conv init left to torch."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eps, m.momentum = 1e-3, 0.03
+
+
+def get_num_params(model: nn.Module) -> int:
+    """Total number of parameters (trainable or not)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def get_num_gradients(model: nn.Module) -> int:
+    """Number of parameters with requires_grad."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
+    """GFLOPs of one eval forward at imgsz (torch.utils.flop_counter: conv / matmul / attention, 2 per MAC).
+
+    Runs on whatever device the model is on, including 'meta' (shapes only). Returns 0.0 when it cannot run.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    p = next(model.parameters(), None)
+    if p is None:
+        return 0.0
+    h, w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
+    ch = int(getattr(model, "yaml", {}).get("channels", 3)) if isinstance(getattr(model, "yaml", None), dict) else 3
+    x = torch.zeros(1, ch, h, w, device=p.device, dtype=p.dtype)
+    modes = {m: m.training for m in model.modules()}
+    try:
+        model.eval()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(x)
+        return counter.get_total_flops() / 1e9
+    except Exception as e:  # noqa: BLE001 - FLOPs are informational only
+        LOGGER.debug(f"FLOPs not computed: {e}")
+        return 0.0
+    finally:
+        for m, t in modes.items():
+            m.training = t
+
+
+def model_info(model: nn.Module, detailed: bool = False, verbose: bool = True, imgsz: int = 640):
+    """Log a one-line summary (layers, parameters, gradients, GFLOPs); returns (layers, params, grads, gflops)."""
+    n_p, n_g = get_num_params(model), get_num_gradients(model)
+    n_l = len(list(model.modules()))
+    if detailed:
+        LOGGER.info(f"{'layer':>5}{'name':>40}{'gradient':>9}{'parameters':>12}{'shape':>20}{'mu':>10}{'sigma':>10}")
+        for i, (name, p) in enumerate(model.named_parameters()):
+            mu, sd = (p.mean().item(), p.std().item()) if p.numel() > 1 and not p.is_meta else (0.0, 0.0)
+            LOGGER.info(f"{i:5g}{name:>40}{p.requires_grad!s:>9}{p.numel():12g}{str(list(p.shape)):>20}{mu:10.3g}{sd:10.3g}")
+    flops = get_flops(model, imgsz)
+    fused = " (fused)" if getattr(model, "is_fused", lambda: False)() else ""
+    gf = f", {flops:.1f} GFLOPs" if flops else ""
+    name = Path(str(getattr(model, "yaml_file", "") or getattr(model, "yaml", {}).get("yaml_file", "") or "")).stem
+    name = name.replace("yolo", "YOLO") if name else "Model"
+    if verbose:
+        LOGGER.info(f"{name} summary{fused}: {n_l:,} layers, {n_p:,} parameters, {n_g:,} gradients{gf}")
+    return n_l, n_p, n_g, flops
+
+
+def intersect_dicts(da: dict, db: dict, exclude: tuple[str, ...] = ()) -> dict:
+    """Entries of da whose key is in db with the same shape and contains none of `exclude`."""
+    return {k: v for k, v in da.items() if k in db and all(x not in k for x in exclude) and v.shape == db[k].shape}
+
+
+__all__ += [
+    "time_sync", "fuse_conv_and_bn", "initialize_weights", "get_num_params", "get_num_gradients", "get_flops",
+    "model_info", "intersect_dicts",
+]

@@ -1,0 +1,14 @@
+"""Every building block a model YAML can name, re-exported flat (`from ultralytics_clone.nn.modules import Conv`)."""
+
+from ultralytics_clone.nn.modules.attention import C2PSA, Attention, PSABlock
+from ultralytics_clone.nn.modules.block import C2f, C3, C3k, C3k2, DFL, SPPF, Bottleneck, Proto, Proto26
+from ultralytics_clone.nn.modules.conv import Concat, Conv, DWConv, autopad
+from ultralytics_clone.nn.modules.flow import RealNVP
+from ultralytics_clone.nn.modules.head import Classify, Detect
+from ultralytics_clone.nn.modules.task_heads import OBB, OBB26, Pose, Pose26, Segment, Segment26
+
+__all__ = [
+    "Attention", "PSABlock", "C2PSA", "Bottleneck", "C2f", "C3", "C3k", "C3k2", "SPPF", "DFL", "Proto", "Proto26",
+    "Conv", "DWConv", "Concat", "autopad", "RealNVP", "Detect", "Classify", "Segment", "Pose", "OBB", "Segment26",
+    "Pose26", "OBB26",
+]

@@ -1,0 +1,192 @@
+"""Model YAML -> nn.Sequential of layers. Module names resolve only through nn.registry.
+
+A YAML has `nc`, optional `scales` {n: [depth, width, max_channels], ...} (the scale letter comes from the file
+name: yolo11s-seg.yaml -> yolo11-seg.yaml at scale s), optional `kpt_shape`, `reg_max` (default 16), `end2end`,
+`channels`, and `backbone` + `head` lists of [from, repeats, module, args]. Errors raise ModelConfigError naming
+the YAML file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ultralytics_clone.nn.modules import C3k2, Conv, Segment
+from ultralytics_clone.nn.registry import get_module, registered_names
+from ultralytics_clone.utils import LOGGER
+from ultralytics_clone.utils.errors import ModelConfigError
+from ultralytics_clone.utils.ops import make_divisible
+
+_ACTIVATIONS = {f"nn.{n}()": getattr(nn, n) for n in ("SiLU", "ReLU", "ReLU6", "LeakyReLU", "Hardswish", "GELU", "Mish")}
+
+
+def layer_lines(yaml_file: str | Path | None) -> list[int]:
+    """1-based line of each backbone + head entry in the YAML file (empty when unknown)."""
+    if not yaml_file or not Path(yaml_file).is_file():
+        return []
+    import yaml
+
+    try:
+        root = yaml.compose(Path(yaml_file).read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return []
+    lines: list[int] = []
+    if isinstance(root, yaml.MappingNode):
+        for section in ("backbone", "head"):
+            for key, value in root.value:
+                if key.value == section and isinstance(value, yaml.SequenceNode):
+                    lines.extend(item.start_mark.line + 1 for item in value.value)
+    return lines
+
+
+class _Where:
+    """Formats 'file line N (layer i: entry)' for error messages."""
+
+    def __init__(self, d: dict):
+        self.file = d.get("yaml_file") or "<dict>"
+        self.lines = layer_lines(d.get("yaml_file"))
+
+    def __call__(self, i: int, entry) -> str:
+        line = f" line {self.lines[i]}" if i < len(self.lines) else ""
+        return f"{self.file}{line} (layer {i}: {list(entry)})"
+
+
+def _resolve_arg(a: Any, d: dict) -> Any:
+    """YAML arg -> value: names of top-level keys (nc, kpt_shape...) and Python literals; other strings kept."""
+    if not isinstance(a, str):
+        return a
+    if a in d and not isinstance(d[a], (dict, list)) or a in ("nc", "kpt_shape") and a in d:
+        return d[a]
+    with contextlib.suppress(ValueError, SyntaxError):
+        return ast.literal_eval(a)
+    return a
+
+
+def _check_from(f, i: int, where: str) -> list[int]:
+    """Validate the `from` field of layer i; returns it as a list."""
+    fs = [f] if isinstance(f, int) else f
+    if not isinstance(fs, list) or not fs or not all(isinstance(x, int) and not isinstance(x, bool) for x in fs):
+        raise ModelConfigError(f"{where}: 'from' must be an int or a list of ints, got {f!r}")
+    for x in fs:
+        if (x < 0 and i + x < 0 and not (i == 0 and x == -1)) or x >= i and x >= 0:
+            raise ModelConfigError(
+                f"{where}: 'from' index {x} does not name an earlier layer; accepted: -1..-{max(i, 1)} or 0..{i - 1}"
+            )
+    return fs
+
+
+def _scale_params(d: dict) -> tuple[float, float, float, str | None]:
+    scales = d.get("scales")
+    depth, width = d.get("depth_multiple", 1.0), d.get("width_multiple", 1.0)
+    max_ch, scale = float("inf"), d.get("scale")
+    if scales:
+        if not scale:
+            scale = next(iter(scales))
+            LOGGER.warning(f"no model scale given for {d.get('yaml_file', 'the model YAML')}; using scale '{scale}'")
+        if scale not in scales:
+            raise ModelConfigError(f"{d.get('yaml_file', '<dict>')}: scale {scale!r} not in scales {list(scales)}")
+        depth, width, max_ch = scales[scale]
+    return depth, width, max_ch, scale
+
+
+def _bind_check(cls: type, args: list, kwargs: dict, where: str) -> None:
+    """Raise ModelConfigError when cls cannot be called with args/kwargs (wrong argument count or names)."""
+    try:
+        inspect.signature(cls).bind(*args, **kwargs)
+    except TypeError as e:
+        raise ModelConfigError(f"{where}: {cls.__name__} cannot take arguments {args}: {e}") from None
+    except ValueError:  # builtin without a signature
+        pass
+
+
+def parse_model(d: dict, ch: int, verbose: bool = True) -> tuple[nn.Sequential, list[int]]:
+    """Build the layers of model dict `d` for `ch` input channels; returns (layers, sorted indices to keep)."""
+    where = _Where(d)
+    nc = d.get("nc")
+    depth, width, max_ch, scale = _scale_params(d)
+    act = d.get("activation")
+    if act:
+        if act not in _ACTIVATIONS:
+            raise ModelConfigError(f"{where.file}: activation {act!r} not supported; accepted: {sorted(_ACTIVATIONS)}")
+        Conv.default_act = _ACTIVATIONS[act]()
+    head_kwargs = {"reg_max": int(d.get("reg_max", 16)), "end2end": bool(d.get("end2end", False))}
+    entries = list(d.get("backbone") or []) + list(d.get("head") or [])
+    if not entries:
+        raise ModelConfigError(f"{where.file}: the model YAML has no 'backbone'/'head' layers")
+    if verbose:
+        LOGGER.info(f"\n{'':>3}{'from':>20}{'n':>3}{'params':>10}  {'module':<45}{'arguments':<30}")
+    chs, layers, save, legacy = [ch], [], [], True
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, (list, tuple)) or len(entry) != 4:
+            raise ModelConfigError(f"{where(i, entry if isinstance(entry, list) else [entry])}: expected [from, repeats, module, args]")
+        f, n, name, args = entry
+        fs = _check_from(f, i, where(i, entry))
+        spec = get_module(str(name))
+        if spec is None:
+            raise ModelConfigError(
+                f"{where(i, entry)}: unknown module {name!r}; register your own with "
+                f"ultralytics_clone.nn.register_module, or use one of: {', '.join(registered_names())}"
+            )
+        if not isinstance(n, int) or n < 1:
+            raise ModelConfigError(f"{where(i, entry)}: repeats must be a positive int, got {n!r}")
+        args = [_resolve_arg(a, d) for a in (args or [])]
+        n = max(round(n * depth), 1) if n > 1 else n
+        cls, kwargs = spec.cls, {}
+        c_in = [chs[x] for x in fs]
+        if spec.kind in ("channels", "repeat"):
+            if not args:
+                raise ModelConfigError(f"{where(i, entry)}: {name} needs its output channels as the first argument")
+            c1, c2 = c_in[0], args[0]
+            if c2 != nc:
+                c2 = make_divisible(min(c2, max_ch) * width, 8)
+            args = [c1, c2, *args[1:]]
+            if spec.kind == "repeat":
+                args.insert(2, n)
+                n = 1
+            if cls is C3k2:
+                legacy = False
+                if scale and scale in "mlx":
+                    args += [False] * max(0, 4 - len(args))
+                    args[3] = True
+        elif spec.kind == "batchnorm":
+            args, c2 = [c_in[0]], c_in[0]
+        elif spec.kind == "concat":
+            c2 = sum(c_in)
+        elif spec.kind == "head":
+            if issubclass(cls, Segment) and len(args) > 2:
+                args[2] = make_divisible(min(args[2], max_ch) * width, 8)
+            kwargs = dict(head_kwargs, ch=c_in, legacy=legacy)
+            c2 = c_in[0]
+        else:
+            c2 = c_in[0]
+        _bind_check(cls, args, kwargs, where(i, entry))
+        try:
+            m_ = nn.Sequential(*(cls(*args, **kwargs) for _ in range(n))) if n > 1 else cls(*args, **kwargs)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise ModelConfigError(f"{where(i, entry)}: building {name} with arguments {args} failed: {e}") from e
+        m_.np = sum(p.numel() for p in m_.parameters())
+        m_.i, m_.f, m_.type = i, f, str(name)
+        if verbose:
+            LOGGER.info(f"{i:>3}{str(f):>20}{n:>3}{m_.np:10.0f}  {str(name):<45}{str(args):<30}")
+        save.extend(x % i for x in fs if x != -1)
+        layers.append(m_)
+        if i == 0:
+            chs = []
+        chs.append(c2)
+    return nn.Sequential(*layers), sorted(set(save))
+
+
+def default_device_zero(ch: int, size: int, like: nn.Module) -> torch.Tensor:
+    """A zero image batch Tensor[1, ch, size, size] on the device/dtype of `like`'s first parameter (meta ok)."""
+    p = next(like.parameters(), None)
+    return torch.zeros(1, ch, size, size, device=p.device if p is not None else "cpu",
+                       dtype=p.dtype if p is not None else torch.float32)
+
+
+__all__ = ["parse_model", "layer_lines"]

@@ -72,14 +72,15 @@ def _merge_equals(args: list[str]) -> list[str]:
     i = 0
     while i < len(args):
         tok = args[i]
-        if tok == "=" and out and i + 1 < len(args):
+        joinable = bool(out) and out[-1] not in (*TASKS, *MODES, *SPECIAL) and "=" not in out[-1]
+        if tok == "=" and joinable and i + 1 < len(args):
             out[-1] += "=" + args[i + 1]
             i += 2
             continue
         if tok.endswith("=") and i + 1 < len(args) and "=" not in args[i + 1]:
             tok += args[i + 1]
             i += 1
-        elif tok.startswith("=") and out:
+        elif tok.startswith("=") and joinable:
             out[-1] += tok
             i += 1
             continue

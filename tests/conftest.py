@@ -1,0 +1,82 @@
+"""Test isolation: a private config dir, datasets/runs/weights folders per session, and no network but loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="ultralytics-clone-tests-"))
+os.environ["YOLO_CONFIG_DIR"] = str(SESSION_DIR / "config")
+os.environ.setdefault("YOLO_VERBOSE", "true")
+os.environ.pop("YOLO_OFFLINE", None)
+os.environ.pop("YOLO_ASSETS_URL", None)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ultralytics"
+if not FIXTURES.is_dir():  # a checkout with shared/ inside it
+    FIXTURES = Path(__file__).resolve().parents[1] / "shared" / "fixtures" / "ultralytics"
+FACTS = FIXTURES.parents[1] / "facts" / "models"
+
+
+def _is_loopback(host: object) -> bool:
+    if host in {"localhost", "", None}:
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _no_network(event: str, args: tuple) -> None:
+    """Audit hook: refuse DNS lookups and connections that leave the machine."""
+    if event == "socket.connect":
+        sock, address = args
+        if getattr(sock, "family", None) in {socket.AF_INET, socket.AF_INET6} and not _is_loopback(address[0]):
+            raise OSError(f"network access is disabled in tests: connect to {address}")
+    elif event == "socket.getaddrinfo" and not _is_loopback(args[0]):
+        raise OSError(f"network access is disabled in tests: DNS lookup of {args[0]!r}")
+
+
+sys.addaudithook(_no_network)
+
+from ultralytics_clone.utils.settings import SETTINGS  # noqa: E402  (after YOLO_CONFIG_DIR is set)
+
+SETTINGS.update(
+    datasets_dir=str(SESSION_DIR / "datasets"),
+    weights_dir=str(SESSION_DIR / "weights"),
+    runs_dir=str(SESSION_DIR / "runs"),
+)
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    """The per-session temp root holding config/, datasets/, runs/ and weights/."""
+    return SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """shared/fixtures/ultralytics: checkpoints and outputs written by the reference library (read-only)."""
+    assert FIXTURES.is_dir(), f"shared fixtures not found at {FIXTURES}"
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def facts_dir() -> Path:
+    """shared/facts/models: the reference library's per-config layer and tensor facts (read-only)."""
+    assert FACTS.is_dir(), f"shared facts not found at {FACTS}"
+    return FACTS
+
+
+@pytest.fixture
+def subprocess_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the CLI in a subprocess with its own config dir."""
+    env = dict(os.environ)
+    env["YOLO_CONFIG_DIR"] = str(tmp_path / "cli-config")
+    env.pop("YOLO_TRACEBACK", None)
+    return env

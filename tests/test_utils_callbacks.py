@@ -1,0 +1,86 @@
+"""Callback registry: the seed's events, unknown-event errors, appending, and engines receiving the facade's callbacks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ultralytics_clone.utils import callbacks as cb
+from ultralytics_clone.utils.errors import ConfigError, HookError
+
+
+def _seed_events(seeds_dir) -> dict[str, list[str]]:
+    text = next(seeds_dir.glob("004_*.txt")).read_text(encoding="utf-8")
+    out = {}
+    for kind in ("Trainer", "Validator", "Predictor", "Exporter"):
+        start = text.index(f"#### {kind} Callbacks")
+        block = text[start : text.index("###", start + 10)]
+        out[kind] = re.findall(r"^\|`(\w+)`\|", block, flags=re.M)
+    return out
+
+
+def test_every_seed_event_is_registered(facts_dir):
+    seed = _seed_events(facts_dir.parents[1] / "seeds")
+    assert [len(seed[k]) for k in ("Trainer", "Validator", "Predictor", "Exporter")] == [14, 4, 5, 2]
+    assert set(cb.TRAINER_EVENTS) == set(seed["Trainer"])
+    assert set(cb.VALIDATOR_EVENTS) == set(seed["Validator"])
+    assert set(cb.PREDICTOR_EVENTS) == set(seed["Predictor"])
+    assert set(cb.EXPORTER_EVENTS) == set(seed["Exporter"])
+    registry = cb.default_callbacks()
+    assert set(registry) == set(cb.EVENTS) and len(cb.EVENTS) == 25 and all(v == [] for v in registry.values())
+
+
+def test_unknown_event_lists_valid_ones():
+    with pytest.raises(ConfigError) as err:
+        cb.check_event("on_train_begin")
+    assert "on_train_begin" in str(err.value) and "on_train_start" in str(err.value) and "teardown" in str(err.value)
+    with pytest.raises(HookError):
+        cb.add_callback(cb.default_callbacks(), "on_train_start", "not callable")
+
+
+class Engine(cb.CallbackMixin):
+    def __init__(self, _callbacks=None):
+        self._init_callbacks(_callbacks)
+
+
+def test_mixin_appends_runs_in_order_and_clears():
+    calls = []
+    facade = cb.default_callbacks()
+    cb.add_callback(facade, "on_train_start", lambda e: calls.append(("facade", e)))
+    engine = Engine(facade)
+    engine.add_callback("on_train_start", lambda e: calls.append(("engine", e)))
+    engine.run_callbacks("on_train_start")
+    assert calls == [("facade", engine), ("engine", engine)]
+    assert len(facade["on_train_start"]) == 1  # the engine copied, the facade's registry is untouched
+    engine.set_callback("on_train_start", lambda e: calls.append("only"))
+    engine.run_callbacks("on_train_start")
+    assert calls[-1] == "only"
+    engine.clear_callback("on_train_start")
+    engine.run_callbacks("on_train_start")
+    assert len(calls) == 3
+    with pytest.raises(ConfigError):
+        engine.add_callback("on_fit_end", print)
+
+
+def test_callbacks_added_on_yolo_reach_the_engines_it_creates():
+    from ultralytics_clone import YOLO
+
+    seen = {}
+
+    class RecordingTrainer(Engine):
+        def __init__(self, cfg=None, overrides=None, _callbacks=None):
+            super().__init__(_callbacks)
+            seen["trainer"] = self
+
+        def train(self):
+            self.run_callbacks("on_train_start")
+
+    def on_start(trainer):
+        seen["fired"] = trainer
+
+    model = YOLO("yolo11n.yaml")
+    model.add_callback("on_train_start", on_start)
+    model.train(trainer=RecordingTrainer, data="shapes-det.yaml", epochs=1)
+    assert seen["fired"] is seen["trainer"]
+    assert on_start in seen["trainer"].callbacks["on_train_start"]

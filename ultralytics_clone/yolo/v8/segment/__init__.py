@@ -1,0 +1,10 @@
+"""Deprecated alias of `ultralytics_clone.models.yolo.segment` (the path seed 000's examples use)."""
+
+from ultralytics_clone.yolo.v8 import alias as _alias
+
+_new = _alias("segment")
+globals().update({k: v for k, v in vars(_new).items() if not k.startswith("__")})
+
+
+def __getattr__(name: str):
+    return getattr(_new, name)

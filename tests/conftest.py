@@ -80,3 +80,37 @@ def subprocess_env(tmp_path: Path) -> dict[str, str]:
     env["YOLO_CONFIG_DIR"] = str(tmp_path / "cli-config")
     env.pop("YOLO_TRACEBACK", None)
     return env
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Data pipeline (issue 4): the built-in synthetic data sets, generated once per session into datasets_dir.
+# ---------------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def shapes_data() -> dict:
+    """check_det_dataset dicts of shapes-det/-seg/-pose/-obb by task, and check_cls_dataset of shapes-cls ('classify')."""
+    from ultralytics_clone.data.checks import check_cls_dataset, check_det_dataset
+
+    out = {t: check_det_dataset(f"shapes-{s}.yaml") for t, s in (("detect", "det"), ("segment", "seg"), ("pose", "pose"), ("obb", "obb"))}
+    out["classify"] = check_cls_dataset("shapes-cls")
+    return out
+
+
+@pytest.fixture
+def data_log():
+    """Messages logged by the package LOGGER during the test (INFO and up), as a list of strings."""
+    import logging
+
+    from ultralytics_clone.utils import LOGGER
+
+    records: list[str] = []
+
+    class _ListHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler, level = _ListHandler(logging.INFO), LOGGER.level
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    yield records
+    LOGGER.removeHandler(handler)
+    LOGGER.setLevel(level)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from ultralytics_clone.data.utils import IMG_FORMATS, exif_size, get_hash, imrea
 from ultralytics_clone.utils import LOGGER, NUM_THREADS
 
 CACHE_VERSION = "clone-1"
+_TRUNCATED_LOCK = threading.Lock()
 _EPS = 1e-6  # coordinates within this of [0, 1] are clipped silently (float print rounding)
 
 
@@ -53,12 +55,31 @@ def check_image(im_file: str) -> tuple[tuple[int, int], str]:
             f.seek(-2, 2)
             complete = f.read() == b"\xff\xd9"
         if not complete:
-            im = imread(im_file)
+            im = _decode_partial(im_file)
             if im is None or not imwrite(im_file, im, [cv2.IMWRITE_JPEG_QUALITY, 100]):
                 raise _Corrupt("truncated JPEG that cannot be decoded")
             h, w = im.shape[:2]
             msg = "truncated JPEG repaired by re-saving"
     return (h, w), msg
+
+
+def _decode_partial(im_file: str) -> np.ndarray | None:
+    """(H, W, 3) BGR of a JPEG that may be cut short (missing rows come out grey), EXIF-rotated; None if hopeless."""
+    im = imread(im_file)
+    if im is not None:
+        return im
+    from PIL import Image, ImageFile, ImageOps
+
+    with _TRUNCATED_LOCK:  # PIL's switch is process-wide: flip it only for this decode
+        old, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, True
+        try:
+            with Image.open(im_file) as pil:
+                rgb = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))
+        except Exception:  # undecodable after all
+            return None
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = old
+    return np.ascontiguousarray(rgb[..., ::-1])
 
 
 def _expected_columns(task: str, kpt_shape: list[int] | None) -> str:

@@ -172,7 +172,8 @@ class E2ELoss:
     Both branches use the same task-aligned metric, so the one-to-one branch learns to fire on the anchor the
     one-to-many branch ranks best. One-to-many: top 10 anchors per GT. One-to-one: top 7 candidates per GT, an
     anchor claimed twice goes to the GT it overlaps most, then each GT keeps its single best remaining anchor
-    (topk2=1), so no GT is left without a positive when neighbours compete for the same anchor. The returned
+    (topk2=1): a GT whose favourite anchor went to a better-overlapping neighbour falls back on its next best
+    candidate instead of being left without a positive (as it would be with topk=1). The returned
     loss items are the sum of both branches' items. `o2m` / `o2o` are the branch weights (1.0 each).
     """
 

@@ -72,3 +72,18 @@ def test_deprecated_v8_path_aliases_new_one():
     public = [n for n in vars(new) if not n.startswith("_")]
     assert all(getattr(old, n) is getattr(new, n) for n in public)
     assert hasattr(old, "DetectionTrainer"), "seed 000: from ultralytics_clone.yolo.v8.detect import DetectionTrainer"
+
+
+def test_logger_verbosity_env_and_no_root_logger_setup():
+    code = (
+        "import logging; from ultralytics_clone.utils import LOGGER, RANK, LOCAL_RANK, WORLD_SIZE, set_verbosity, warn_once\n"
+        "assert isinstance(LOGGER, logging.Logger) and (RANK, LOCAL_RANK, WORLD_SIZE) == (-1, -1, 1)\n"
+        "LOGGER.info('info-line'); LOGGER.warning('warn-line'); warn_once('once'); warn_once('once')\n"
+        "set_verbosity(True); LOGGER.info('after-verbose')\n"
+        "assert not logging.getLogger().handlers, 'root logger touched'\n"
+    )
+    for env_value, expect_info in (("false", False), ("true", True)):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"YOLO_VERBOSE": env_value})
+        assert r.returncode == 0, r.stderr
+        assert ("info-line" in r.stdout) is expect_info
+        assert "warn-line" in r.stdout and r.stdout.count("once") == 1 and "after-verbose" in r.stdout

@@ -155,9 +155,10 @@ def _fetch_archive(url: str, root: Path) -> Path:
     names = _archive_names(file)
     tops = {Path(n).parts[0] for n in names if Path(n).parts}
     single = len(tops) == 1 and tops == {root.name} and any(len(Path(n).parts) > 1 for n in names)
-    out = unzip_file(file, path=root.parent if single else root, exist_ok=True)
-    file.unlink(missing_ok=True)
-    return out
+    try:
+        return unzip_file(file, path=root.parent if single else root, exist_ok=True)
+    finally:
+        file.unlink(missing_ok=True)  # unpacked, or refused: either way not kept
 
 
 def _archive_names(file: Path) -> list[str]:

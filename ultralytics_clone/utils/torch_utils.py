@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -31,7 +33,49 @@ def convert_optimizer_state_dict_to_fp16(state_dict: dict) -> dict:
     return state_dict
 
 
-__all__ = ["select_device", "init_seeds", "unwrap_model", "de_parallel", "convert_optimizer_state_dict_to_fp16"]
+class ModelEMA:
+    """Exponential moving average of a model's float state (weights and BN statistics) for evaluation/checkpoints.
+
+    decay ramps up as decay * (1 - exp(-updates / tau)), so early updates follow the model closely.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.9999, tau: float = 2000, updates: int = 0) -> None:
+        from copy import deepcopy
+
+        self.ema = deepcopy(unwrap_model(model)).eval()
+        self.updates = updates
+        self.decay = lambda x: decay * (1 - math.exp(-x / tau))
+        self.enabled = True
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """ema = d * ema + (1 - d) * model over all floating tensors, in a few fused foreach ops."""
+        if not self.enabled:
+            return
+        self.updates += 1
+        d = self.decay(self.updates)
+        msd = unwrap_model(model).state_dict()
+        pairs = [(v, msd[k]) for k, v in self.ema.state_dict().items() if v.dtype.is_floating_point]
+        if pairs:
+            ema_t = [e for e, _ in pairs]
+            torch._foreach_mul_(ema_t, d)
+            torch._foreach_add_(ema_t, [m.detach().to(e.dtype) for e, m in pairs], alpha=1 - d)
+
+    def update_attr(self, model: nn.Module, include: tuple = (), exclude: tuple = ("process_group", "reducer")) -> None:
+        """Copy plain attributes (names, nc, args, stride...) from model to the EMA copy."""
+        src = unwrap_model(model)
+        for k, v in src.__dict__.items():
+            if (include and k not in include) or k.startswith("_") or k in exclude:
+                continue
+            setattr(self.ema, k, v)
+
+    def state_dict(self) -> dict:
+        return {"updates": self.updates}
+
+
+__all__ = ["ModelEMA", "select_device", "init_seeds", "unwrap_model", "de_parallel", "convert_optimizer_state_dict_to_fp16"]
 
 
 # --- model helpers (issue 3: models) ---------------------------------------------------------------------------
@@ -78,8 +122,23 @@ def get_num_gradients(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def _bn_flops(*args, out_shape=None, **kwargs) -> int:
+    """Unfused eval BatchNorm: subtract mean, divide by std, scale, shift = 4 FLOPs per output element."""
+    shape = out_shape[0] if isinstance(out_shape, (tuple, list)) and isinstance(out_shape[0], (tuple, list, torch.Size)) else out_shape
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return 4 * n
+
+
+def _norm_flop_formulas() -> dict:
+    ops = torch.ops.aten
+    return {op: _bn_flops for op in (ops._native_batch_norm_legit_no_training, ops.native_batch_norm, ops._native_batch_norm_legit)}
+
+
 def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
-    """GFLOPs of one eval forward at imgsz (torch.utils.flop_counter: conv / matmul / attention, 2 per MAC).
+    """GFLOPs of one eval forward at imgsz: torch.utils.flop_counter (conv / matmul / attention, 2 per MAC) plus
+    4 per element of each unfused BatchNorm; element-wise activations, pooling and upsampling count 0.
 
     Runs on whatever device the model is on, including 'meta' (shapes only). Returns 0.0 when it cannot run.
     """
@@ -94,7 +153,7 @@ def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
     modes = {m: m.training for m in model.modules()}
     try:
         model.eval()
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with torch.no_grad(), FlopCounterMode(display=False, custom_mapping=_norm_flop_formulas()) as counter:
             model(x)
         return counter.get_total_flops() / 1e9
     except Exception as e:  # noqa: BLE001 - FLOPs are informational only

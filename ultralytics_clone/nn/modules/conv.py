@@ -32,7 +32,7 @@ class Conv(nn.Module):
     def __init__(self, c1: int, c2: int, k=1, s=1, p=None, g: int = 1, d: int = 1, act: bool | nn.Module = True):
         super().__init__()
         self.conv = nn.Conv2d(c1, c2, k, s, autopad(k, p, d), groups=g, dilation=d, bias=False)
-        self.bn = nn.BatchNorm2d(c2, eps=1e-3, momentum=0.03)
+        self.bn = nn.BatchNorm2d(c2)  # detection models set eps/momentum in initialize_weights
         self.act = _activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

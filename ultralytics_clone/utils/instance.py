@@ -197,14 +197,18 @@ class Instances:
         self._flip(0, w)
 
     def clip(self, w: float, h: float) -> None:
-        """Clip boxes, polygons and keypoints to the image; keypoints that were outside become invisible."""
+        """Clip boxes, polygons and keypoints to the image; keypoints that were outside become invisible.
+
+        Rotated-box corners (segments of 4 points) are left whole: clipping them point-wise would bend the rectangle.
+        """
         fmt = self.bbox_format
         self.convert_bbox("xyxy")
         self.bboxes[:, [0, 2]] = self.bboxes[:, [0, 2]].clip(0, w)
         self.bboxes[:, [1, 3]] = self.bboxes[:, [1, 3]].clip(0, h)
         self.convert_bbox(fmt)
-        self.segments[..., 0] = self.segments[..., 0].clip(0, w)
-        self.segments[..., 1] = self.segments[..., 1].clip(0, h)
+        if self.segments.shape[1] != 4:
+            self.segments[..., 0] = self.segments[..., 0].clip(0, w)
+            self.segments[..., 1] = self.segments[..., 1].clip(0, h)
         if self.keypoints is not None:
             k = self.keypoints
             if k.shape[-1] == 3:

@@ -82,6 +82,14 @@ class LetterBox:
         return labels
 
 
+def boxes_from_points(points: np.ndarray, w: float, h: float) -> np.ndarray:
+    """xyxy boxes (float32[N, 4]) of each polygon's (N, M, 2) points inside the w x h image; zeros when none are."""
+    inside = (points[..., 0] >= 0) & (points[..., 1] >= 0) & (points[..., 0] <= w) & (points[..., 1] <= h)
+    lo = np.where(inside[..., None], points, np.inf).min(1)
+    hi = np.where(inside[..., None], points, -np.inf).max(1)
+    return np.where(inside.any(1)[:, None], np.concatenate([lo, hi], 1), 0.0).astype(np.float32)
+
+
 def box_candidates(box1: np.ndarray, box2: np.ndarray, wh_thr: float = 2, ar_thr: float = 100,
                    area_thr: float = 0.1, eps: float = 1e-16) -> np.ndarray:  # fmt: skip
     """Keep mask for boxes (4, N) xyxy before (box1) and after (box2) augmentation: big, not too thin, not too cut."""
@@ -156,14 +164,14 @@ class RandomPerspective:
         return np.concatenate([xy.min(1), xy.max(1)], 1).astype(bboxes.dtype)
 
     def apply_segments(self, segments: np.ndarray, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Warp polygons (N, M, 2); boxes (N, 4) xyxy from their in-image points; polygons clipped to those boxes."""
+        """Warp polygons (N, M, 2); boxes (N, 4) xyxy from their in-image points; polygons clipped to those boxes.
+
+        Rotated-box corners (M == 4) stay a rigid quad, unclipped; their box is that of all four corners.
+        """
         xy = self._warp(segments.astype(np.float64), M)
-        w, h = self.size
-        inside = (xy[..., 0] >= 0) & (xy[..., 1] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] <= h)
-        any_in = inside.any(1)
-        lo = np.where(inside[..., None], xy, np.inf).min(1)
-        hi = np.where(inside[..., None], xy, -np.inf).max(1)
-        bboxes = np.where(any_in[:, None], np.concatenate([lo, hi], 1), 0.0).astype(np.float32)
+        if xy.shape[1] == 4:
+            return np.concatenate([xy.min(1), xy.max(1)], 1).astype(np.float32), xy.astype(np.float32)
+        bboxes = boxes_from_points(xy, *self.size)
         xy[..., 0] = xy[..., 0].clip(bboxes[:, 0:1], bboxes[:, 2:3])
         xy[..., 1] = xy[..., 1].clip(bboxes[:, 1:2], bboxes[:, 3:4])
         return bboxes, xy.astype(np.float32)

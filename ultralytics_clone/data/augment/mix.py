@@ -8,7 +8,7 @@ from copy import deepcopy
 import cv2
 import numpy as np
 
-from ultralytics_clone.data.augment.geometric import PAD_VALUE, box_candidates
+from ultralytics_clone.data.augment.geometric import PAD_VALUE, box_candidates, boxes_from_points
 from ultralytics_clone.utils.instance import Instances
 
 
@@ -139,6 +139,8 @@ class Mosaic(BaseMixTransform):
     def _cat_labels(self, parts: list[dict], canvas: np.ndarray) -> dict:
         size = canvas.shape[0]
         instances = Instances.concatenate([p["instances"] for p in parts], axis=0)
+        if instances.segments.shape[1] > 4 and len(instances.segments):  # tight boxes of the visible outline
+            instances.update(boxes_from_points(instances.segments, canvas.shape[1], size))
         instances.clip(canvas.shape[1], size)
         good = instances.remove_zero_area_boxes()
         cls = np.concatenate([p["cls"] for p in parts], 0)[good]
@@ -196,6 +198,8 @@ class CutMix(BaseMixTransform):
         keep1 = _ioa(region, inst1.bboxes)[0] < 0.7 if len(inst1) else np.zeros(0, bool)
         before = inst2.bboxes.copy()
         inst2.add_padding(-x1, -y1)
+        if inst2.segments.shape[1] > 4 and len(inst2.segments):  # tight boxes of the outline inside the cut
+            inst2.update(boxes_from_points(inst2.segments, cw, ch))
         inst2.clip(cw, ch)
         inst2.add_padding(x1, y1)
         keep2 = box_candidates(before.T, inst2.bboxes.T, area_thr=0.1) if len(inst2) else np.zeros(0, bool)
@@ -210,15 +214,18 @@ class CutMix(BaseMixTransform):
 class CopyPaste(BaseMixTransform):
     """Paste segmented objects that do not overlap existing ones (ioa < 0.3); a fraction p of the candidates.
 
-    mode 'flip' takes them from this image mirrored left-right (no dataset needed); 'mixup' from another sample.
+    mode 'flip' takes them from this image mirrored left-right (no dataset needed; flip_idx re-orders keypoints);
+    'mixup' from another sample.
     Only samples with polygons are changed.
     """
 
-    def __init__(self, dataset=None, pre_transform=None, p: float = 0.5, mode: str = "flip") -> None:
+    def __init__(self, dataset=None, pre_transform=None, p: float = 0.5, mode: str = "flip",
+                 flip_idx: list[int] | None = None) -> None:  # fmt: skip
         if mode not in {"flip", "mixup"}:
             raise ValueError(f"copy_paste_mode must be 'flip' or 'mixup', got '{mode}'")
         super().__init__(dataset=dataset, pre_transform=pre_transform, p=p)
         self.mode = mode
+        self.flip_idx = list(flip_idx) if flip_idx is not None and len(flip_idx) else None
 
     def __call__(self, labels: dict) -> dict:
         if self.p <= 0 or not len(labels["instances"].segments):
@@ -239,6 +246,8 @@ class CopyPaste(BaseMixTransform):
         if other is None:
             src_inst, src_cls, src_img = deepcopy(inst), cls, cv2.flip(img, 1).reshape(img.shape)
             src_inst.fliplr(w)
+            if self.flip_idx is not None and src_inst.keypoints is not None:
+                src_inst.keypoints = np.ascontiguousarray(src_inst.keypoints[:, self.flip_idx])
         else:
             src_img, src_inst = _match_size(other, (h, w))
             src_cls = other["cls"]

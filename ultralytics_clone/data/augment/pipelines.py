@@ -41,12 +41,12 @@ def v8_transforms(dataset, imgsz: int, hyp, stretch: bool = False) -> Compose:
     pre_transform = Compose([mosaic, affine])
     copy_paste = getattr(hyp, "copy_paste", 0.0)
     mode = getattr(hyp, "copy_paste_mode", "flip")
+    flip_idx = _flip_idx(dataset, hyp)
     if mode == "flip":
-        pre_transform.insert(1, CopyPaste(p=copy_paste, mode=mode))
+        pre_transform.insert(1, CopyPaste(p=copy_paste, mode=mode, flip_idx=flip_idx))
     else:
         source = Compose([Mosaic(dataset, imgsz=imgsz, p=hyp.mosaic), affine])
         pre_transform.append(CopyPaste(dataset, pre_transform=source, p=copy_paste, mode=mode))
-    flip_idx = _flip_idx(dataset, hyp)
     return Compose(
         [
             pre_transform,

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ultralytics_clone.utils import LOGGER
-from ultralytics_clone.utils.errors import CheckpointError
+from ultralytics_clone.utils.errors import CheckpointError, SourceError
 from ultralytics_clone.utils.files import atomic_write
 
 LICENSE = "Apache-2.0 (ultralytics_clone, a clean-room re-implementation)"
@@ -132,6 +132,25 @@ def save_checkpoint(ckpt: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+def resolve_weights(weights: str) -> Path:
+    """A local checkpoint path for `weights`: the file itself; for a bare release name such as 'yolo11n.pt' or a URL,
+    the copy in settings' weights_dir, downloaded when missing (DownloadError offline). SourceError otherwise.
+    """
+    path = Path(weights)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise SourceError(f"model='{weights}' is a folder; expected a .pt checkpoint file inside it.")
+    from ultralytics_clone.utils.downloads import attempt_download_asset, is_url
+
+    if path.parent == Path(".") or is_url(weights):
+        return Path(attempt_download_asset(weights))
+    raise SourceError(
+        f"model checkpoint '{weights}' does not exist (resolved to '{path.resolve()}'). Pass the path of a .pt file, "
+        "a release name such as 'yolo11n.pt', or a model YAML such as 'yolo11n.yaml' to build one from scratch."
+    )
+
+
 def load_checkpoint_dict(path: str | Path) -> dict[str, Any]:
     """The raw checkpoint dict of `path`, read through the restricted unpickler of `nn.weights`."""
     from ultralytics_clone.nn.weights import load_checkpoint
@@ -224,6 +243,7 @@ def check_resumable(ckpt: dict[str, Any], path: str | Path) -> None:
 
 __all__ = [
     "CKPT_KEYS",
+    "resolve_weights",
     "make_checkpoint",
     "serialize_checkpoint",
     "write_checkpoint_bytes",

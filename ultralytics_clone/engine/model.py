@@ -85,7 +85,7 @@ class Model(nn.Module):
 
     def _load(self, weights: str, task: str | None = None) -> None:
         """Load a checkpoint (local path, or a release name such as 'yolo11n.pt' found or downloaded)."""
-        path = resolve_weights(weights)
+        path = ckpt_io.resolve_weights(weights)
         model, ckpt = _load_checkpoint(path)
         self.model, self.ckpt, self.ckpt_path = model, ckpt, str(path)
         self.task = task or self._task_of(model)
@@ -269,7 +269,7 @@ class Model(nn.Module):
         self._check_is_pytorch_model("load")
         if isinstance(weights, (str, Path)):
             self.overrides["pretrained"] = str(weights)
-            weights, self.ckpt = _load_checkpoint(resolve_weights(str(weights)))
+            weights, self.ckpt = _load_checkpoint(ckpt_io.resolve_weights(str(weights)))
         self.model.load(weights)
         return self
 
@@ -390,25 +390,6 @@ class Model(nn.Module):
 
 
 # -------------------------------------------------------------------------------------------------------- helpers
-def resolve_weights(weights: str) -> Path:
-    """A local checkpoint path for `weights`: the file itself; for a bare release name such as 'yolo11n.pt' or a URL,
-    the copy in settings' weights_dir, downloaded when missing (DownloadError offline). SourceError otherwise.
-    """
-    path = Path(weights)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        raise SourceError(f"model='{weights}' is a folder; expected a .pt checkpoint file inside it.")
-    from ultralytics_clone.utils.downloads import attempt_download_asset, is_url
-
-    if path.parent == Path(".") or is_url(weights):
-        return Path(attempt_download_asset(weights))
-    raise SourceError(
-        f"model checkpoint '{weights}' does not exist (resolved to '{path.resolve()}'). Pass the path of a .pt file, "
-        "a release name such as 'yolo11n.pt', or a model YAML such as 'yolo11n.yaml' to build one from scratch."
-    )
-
-
 def _load_checkpoint(path: Path) -> tuple[nn.Module, dict[str, Any]]:
     """(network, checkpoint dict) through the restricted unpickler of nn.weights."""
     from ultralytics_clone.nn.weights import load_checkpoint

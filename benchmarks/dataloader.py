@@ -87,7 +87,9 @@ def main() -> None:
         hyp = get_cfg(overrides={"imgsz": a.imgsz, "mosaic": 1.0})
         rows = []
         for name, augment in (("train (mosaic, augment)", True), ("val (letterbox)", False)):
-            ds = YOLODataset(img_path=str(img_dir), data=data, imgsz=a.imgsz, augment=augment, hyp=hyp, batch_size=a.batch)
+            ds = YOLODataset(
+                img_path=str(img_dir), data=data, imgsz=a.imgsz, augment=augment, hyp=hyp, batch_size=a.batch
+            )
             loader = build_dataloader(ds, a.batch, a.workers, shuffle=augment)
             try:
                 rows.append((f"{name}, workers={a.workers}", time_loader(loader, a.runs)))
@@ -98,7 +100,8 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     cpu = platform.processor() or platform.machine()
-    print(f"machine: {cpu}, {os.cpu_count()} CPUs, torch {torch.__version__} ({torch.get_num_threads()} threads), "  # noqa: T201
+    threads = torch.get_num_threads()
+    print(f"machine: {cpu}, {os.cpu_count()} CPUs, torch {torch.__version__} ({threads} threads), "  # noqa: T201
           f"OpenCV {cv2.__version__} ({cv2.getNumThreads()} threads); {a.images} images 640x512 -> imgsz {a.imgsz}, "
           f"batch {a.batch}")  # fmt: skip
     print(f"{'case':44s} {'median img/s':>12s} {'min':>8s} {'max':>8s}  (n={a.runs} epochs)")  # noqa: T201

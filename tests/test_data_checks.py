@@ -48,12 +48,14 @@ def test_builtin_yamls_resolve_by_bare_name(shapes_data):
 
 def test_missing_folder_names_folder_yaml_and_line(tmp_path):
     _tiny_set(tmp_path / "ds")
-    yaml = _write(tmp_path / "ds" / "data.yaml", "# my set\npath: .\ntrain: images/train\n\nval: images/missing\nnames: [a, b, c]\n")
+    text = "# my set\npath: .\ntrain: images/train\n\nval: images/missing\nnames: [a, b, c]\n"
+    yaml = _write(tmp_path / "ds" / "data.yaml", text)
     with pytest.raises(DatasetError) as e:
         check_det_dataset(str(yaml))
     msg = str(e.value)
     assert str(tmp_path / "ds" / "images" / "missing") in msg and f"{yaml}, line 5" in msg
-    listed = _write(tmp_path / "ds" / "list.yaml", "path: .\ntrain:\n  - images/train\n  - images/gone\nval: images/val\nnames: [a]\n")
+    text = "path: .\ntrain:\n  - images/train\n  - images/gone\nval: images/val\nnames: [a]\n"
+    listed = _write(tmp_path / "ds" / "list.yaml", text)
     with pytest.raises(DatasetError, match=r"line 4 \('train\[1\]'\)"):
         check_det_dataset(str(listed))
     with pytest.raises(DatasetError, match="line"):  # the package's coco8.yaml offline without autodownload
@@ -65,9 +67,10 @@ def test_paths_names_and_validation(tmp_path):
     (tmp_path / "ds" / "train.txt").write_text("./images/train/val_0000.jpg\n")
     y = _write(tmp_path / "ds" / "d.yaml", "train: train.txt\nval: [images/val, images/train]\nnames: {0: x, 1: y}\n")
     d = check_det_dataset(str(y))
-    assert d["path"] == str((tmp_path / "ds").resolve()) and d["train"] == str((tmp_path / "ds" / "train.txt").resolve())
+    assert d["path"] == str((tmp_path / "ds").resolve())
+    assert d["train"] == str((tmp_path / "ds" / "train.txt").resolve())
     assert isinstance(d["val"], list) and len(d["val"]) == 2 and d["names"] == {0: "x", 1: "y"} and d["nc"] == 2
-    only_nc = check_det_dataset(str(_write(tmp_path / "ds" / "n.yaml", "train: images/train\nval: images/val\nnc: 2\n")))
+    only_nc = check_det_dataset(str(_write(tmp_path / "ds" / "n.yaml", "train: images/train\nval: images/val\nnc: 2")))
     assert only_nc["names"] == {0: "class0", 1: "class1"}
     bad = {
         "nc: 3\nnames: [a, b]\n": "nc=3",
@@ -111,7 +114,8 @@ def _zip_dir(src: Path, zip_path: Path, arc_root: str, extra: dict[str, bytes] |
     with zipfile.ZipFile(zip_path, "w") as zf:
         for f in sorted(src.rglob("*")):
             if f.is_file():
-                zf.write(f, f"{arc_root}/{f.relative_to(src).as_posix()}" if arc_root else f.relative_to(src).as_posix())
+                rel = f.relative_to(src).as_posix()
+                zf.write(f, f"{arc_root}/{rel}" if arc_root else rel)
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
 
@@ -134,7 +138,8 @@ def test_archive_member_escaping_target_is_never_extracted(tmp_path, http_dir):
     serve, base = http_dir
     _tiny_set(tmp_path / "src")
     _zip_dir(tmp_path / "src", serve / "evil.zip", "evilset", extra={"../escaped-by-zip.txt": b"pwned"})
-    y = _write(tmp_path / "evil.yaml", f"path: evilset\ntrain: images/train\nval: images/val\nnames: [a]\ndownload: {base}/evil.zip\n")
+    text = f"path: evilset\ntrain: images/train\nval: images/val\nnames: [a]\ndownload: {base}/evil.zip\n"
+    y = _write(tmp_path / "evil.yaml", text)
     with pytest.raises(ArchiveError, match="outside"):
         check_det_dataset(str(y))
     ddir = Path(SETTINGS["datasets_dir"])

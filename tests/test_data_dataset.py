@@ -1,4 +1,4 @@
-"""YOLODataset per task, collate output, fraction/single_cls/classes/rect, odd image types and paths, ClassificationDataset."""
+"""YOLODataset per task, collate output, fraction/single_cls/classes/rect, odd images and paths; classification."""
 
 from __future__ import annotations
 

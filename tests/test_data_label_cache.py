@@ -1,4 +1,4 @@
-"""Label checks: deliberate corruption of every kind, counts and summary, no bad sample in any batch; the .cache file."""
+"""Label checks: deliberate corruption of every kind, counts and summary, no bad sample in a batch; the .cache file."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def _copy_split(data: dict, dest: Path, split: str = "train") -> Path:
 
 def _dataset(img_dir: Path, data: dict, task: str = "detect", augment: bool = False, **kw) -> YOLODataset:
     hyp = get_cfg(overrides={"task": task, "imgsz": 96})
-    return YOLODataset(img_path=str(img_dir), data=data, task=task, imgsz=96, augment=augment, hyp=hyp, batch_size=4, **kw)
+    return YOLODataset(
+        img_path=str(img_dir), data=data, task=task, imgsz=96, augment=augment, hyp=hyp, batch_size=4, **kw
+    )
 
 
 def _corrupt_detect(img_dir: Path) -> dict[str, str]:
@@ -76,7 +78,8 @@ def test_corrupt_files_counted_reported_and_never_batched(shapes_data, tmp_path,
 @pytest.mark.parametrize(
     "task,line,why",
     [("segment", "0 0.1 0.1 0.5 0.1 0.3\n", "columns"), ("pose", "0 0.5 0.5 0.2 0.2 0.4 0.4 2\n", "columns"),
-     ("obb", "0 0.1 0.1 0.5 0.1 0.5 0.5 0.1\n", "columns"), ("obb", "0 0.1 0.1 1.5 0.1 0.5 0.5 0.1 0.5\n", "normalised")],
+     ("obb", "0 0.1 0.1 0.5 0.1 0.5 0.5 0.1\n", "columns"),
+     ("obb", "0 0.1 0.1 1.5 0.1 0.5 0.5 0.1 0.5\n", "normalised")],
 )  # fmt: skip
 def test_bad_rows_per_task(shapes_data, tmp_path, data_log, task, line, why):
     data = shapes_data[task]
@@ -131,7 +134,8 @@ def test_segment_and_pose_labels_parsed(shapes_data):
     assert r.status == "ok" and len(r.label["segments"]) == len(rows)
     np.testing.assert_allclose(r.label["segments"][0].ravel(), rows[0][1:], atol=1e-6)
     seg0 = r.label["segments"][0]
-    np.testing.assert_allclose(r.label["bboxes"][0], [*(seg0.min(0) + seg0.max(0)) / 2, *(seg0.max(0) - seg0.min(0))], atol=1e-6)
+    lo, hi = seg0.min(0), seg0.max(0)
+    np.testing.assert_allclose(r.label["bboxes"][0], [*(lo + hi) / 2, *(hi - lo)], atol=1e-6)
     pose = shapes_data["pose"]
     im_file = str(Path(pose["path"]) / "images" / "val" / "val_0000.jpg")
     r = label_cache.check_image_label(im_file, im_file.replace("images", "labels")[:-4] + ".txt", "pose", 1, [4, 3])

@@ -1,4 +1,4 @@
-"""BaseDataset: image list, fraction, RAM/disk image cache, aspect-keeping load + resize, rect batch shapes, mosaic buffer."""
+"""BaseDataset: image list, fraction, RAM/disk image cache, aspect-keeping resize, rect batch shapes, mosaic buffer."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def available_memory() -> int | None:
 
 
 def list_image_files(img_path: str | Path | list, prefix: str = "") -> list[str]:
-    """Sorted image files from a folder (recursive), a .txt list (lines relative to it), an image, or a list of those."""
+    """Sorted image files from a folder (recursive), a .txt list (lines relative to it), an image, or a list."""
     files: list[str] = []
     for p in img_path if isinstance(img_path, (list, tuple)) else [img_path]:
         p = Path(p).expanduser()
@@ -54,7 +54,7 @@ def list_image_files(img_path: str | Path | list, prefix: str = "") -> list[str]
         elif p.is_file():
             files.append(str(p))
         else:
-            raise DatasetError(f"{prefix}image source '{p}' does not exist; expected a folder, a .txt list or an image.")
+            raise DatasetError(f"{prefix}image source '{p}' does not exist; expected a folder, .txt list or image.")
     out = sorted({f for f in files if f.rsplit(".", 1)[-1].lower() in IMG_FORMATS})
     if not out:
         raise DatasetError(f"{prefix}no images found in {img_path}. {FORMATS_HELP_MSG}")
@@ -83,7 +83,7 @@ class BaseDataset(Dataset):
         self.im_files = self.im_files[: max(1, round(len(self.im_files) * fraction))]
         self.labels = self.get_labels()
         if not self.labels:
-            raise DatasetError(f"{prefix}no usable images in {img_path}: every image or label was corrupt (see warnings).")
+            raise DatasetError(f"{prefix}no usable images in {img_path}: all are corrupt (see the warnings above).")
         self.im_files = [lb["im_file"] for lb in self.labels]
         self.update_labels(include_class=classes)
         self.ni = len(self.labels)

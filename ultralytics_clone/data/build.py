@@ -1,4 +1,4 @@
-"""Dataset and dataloader construction: build_yolo_dataset, build_dataloader (seeded, workers kept for the whole run)."""
+"""Dataset and dataloader construction: build_yolo_dataset, build_dataloader (seeded, workers kept for the run)."""
 
 from __future__ import annotations
 
@@ -141,4 +141,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ultralytics_clone.data.build' has no attribute '{name}'")
 
 
-__all__ = ["InfiniteDataLoader", "seed_worker", "build_dataloader", "build_yolo_dataset", "build_classification_dataloader"]
+__all__ = [
+    "InfiniteDataLoader", "seed_worker", "build_dataloader", "build_yolo_dataset", "build_classification_dataloader",
+]  # fmt: skip

@@ -11,8 +11,10 @@ from ultralytics_clone.utils.errors import DatasetError
 
 DATASETS_CFG = ROOT / "cfg" / "datasets"
 ASSETS_DATA_URL = "https://github.com/ultralytics/assets/releases/download/v0.0.0"
-CLS_DOWNLOADS = {"imagenet10", "imagenette", "imagenette160", "imagenette320", "imagewoof", "imagewoof160",
-                 "imagewoof320", "mnist160", "mnist", "cifar10", "cifar100", "caltech101", "caltech256", "fashion-mnist"}  # fmt: skip
+CLS_DOWNLOADS = {
+    "imagenet10", "imagenette", "imagenette160", "imagenette320", "imagewoof", "imagewoof160", "imagewoof320",
+    "mnist160", "mnist", "cifar10", "cifar100", "caltech101", "caltech256", "fashion-mnist",
+}  # fmt: skip
 
 
 def _datasets_dir() -> Path:
@@ -65,7 +67,7 @@ def _names(data: dict, where: str) -> dict[int, str]:
     if isinstance(names, (list, tuple)):
         names = dict(enumerate(names))
     if not isinstance(names, dict):
-        raise DatasetError(f"{where}: 'names' must be a list or a mapping of index to name, got {type(names).__name__}.")
+        raise DatasetError(f"{where}: 'names' must be a list or an index->name mapping, got {type(names).__name__}.")
     names = {int(k): str(v) for k, v in names.items()}
     if sorted(names) != list(range(len(names))):
         raise DatasetError(f"{where}: 'names' keys must be 0..{len(names) - 1}, got {sorted(names)}.")
@@ -247,7 +249,7 @@ def check_cls_dataset(dataset: str | Path, split: str = "") -> dict[str, Any]:
             else:
                 raise DatasetError(
                     f"classification data set '{dataset}' not found: '{root}' is not a folder. Give a folder holding "
-                    f"train/<class>/ and val/<class>/, or a known name ({', '.join(sorted(CLS_DOWNLOADS | {'shapes-cls'}))})."
+                    f"train/<class>/ and val/<class>/, or a known name: {', '.join(sorted(CLS_DOWNLOADS))}, shapes-cls."
                 )
     return _cls_layout(root, split)
 
@@ -272,7 +274,7 @@ def _cls_layout(root: Path, split: str) -> dict[str, Any]:
     """train/val/test folders and the class names (sorted sub-folders of train)."""
     train = root / "train"
     if not train.is_dir():
-        raise DatasetError(f"classification data set '{root}' has no 'train' folder; expected {root}/train/<class>/*.jpg.")
+        raise DatasetError(f"classification data set '{root}' has no 'train' folder; expected {train}/<class>/*.jpg.")
     val = next((root / s for s in ("val", "validation", "test") if (root / s).is_dir()), None)
     test = root / "test" if (root / "test").is_dir() else None
     if split and split not in {"train", "val", "test"}:
@@ -284,8 +286,11 @@ def _cls_layout(root: Path, split: str) -> dict[str, Any]:
         val = train
     names = dict(enumerate(sorted(d.name for d in train.iterdir() if d.is_dir())))
     if not names:
-        raise DatasetError(f"classification folder '{train}' holds no class sub-folders; expected {train}/<class>/*.jpg.")
-    return {"path": str(root), "train": str(train), "val": str(val), "test": str(test or val), "nc": len(names), "names": names}
+        raise DatasetError(f"classification folder '{train}' has no class sub-folders; expected {train}/<class>/*.jpg")
+    return {
+        "path": str(root), "train": str(train), "val": str(val), "test": str(test or val),
+        "nc": len(names), "names": names,
+    }  # fmt: skip
 
 
 __all__ = ["check_det_dataset", "check_cls_dataset", "find_dataset_yaml", "yaml_key_lines", "DATASETS_CFG"]

@@ -37,7 +37,7 @@ class YOLODataset(BaseDataset):
 
     def __init__(self, *args: Any, data: dict | None = None, task: str = "detect", **kwargs: Any) -> None:
         if task not in TASKS:
-            raise DatasetError(f"task '{task}' is not a YOLODataset task; use one of {TASKS} (classify: ClassificationDataset).")
+            raise DatasetError(f"task '{task}' is not a YOLODataset task; use one of {TASKS} or ClassificationDataset.")
         self.task = task
         self.use_segments, self.use_keypoints, self.use_obb = task == "segment", task == "pose", task == "obb"
         self.data = data or {}
@@ -78,7 +78,7 @@ class YOLODataset(BaseDataset):
         self.transforms = self.build_transforms(_no_mix(hyp))
 
     def update_labels_info(self, label: dict) -> dict:
-        """Raw arrays -> `instances` (Instances, xywh normalised); polygons resampled to one point count (obb: 4 corners)."""
+        """Raw arrays -> `instances` (Instances, xywh normalised); polygons resampled to one length (obb: 4 corners)."""
         from ultralytics_clone.utils.instance import Instances
         from ultralytics_clone.utils.ops import resample_segments
 
@@ -97,7 +97,7 @@ class YOLODataset(BaseDataset):
 
     @staticmethod
     def collate_fn(batch: list[dict]) -> dict:
-        """Samples -> batch: img (B, 3, H, W) uint8; cls/bboxes/masks/keypoints concatenated; batch_idx (N,) image index."""
+        """Samples -> batch: img (B, 3, H, W) uint8; cls/bboxes/masks/keypoints concatenated; batch_idx (N,) float."""
         out: dict[str, Any] = {}
         for k in batch[0]:
             vals = [b[k] for b in batch]
@@ -179,7 +179,8 @@ class ClassificationDataset:
                 (msgs.append(msg) if msg else ok.append(i))
         for m in msgs:
             LOGGER.warning(f"{self.prefix}{m}")
-        LOGGER.info(f"{self.prefix}{len(samples)} images, {len(self.classes)} classes, {len(msgs)} corrupt ({self.root})")
+        nc = len(self.classes)
+        LOGGER.info(f"{self.prefix}{len(samples)} images, {nc} classes, {len(msgs)} corrupt in {self.root}")
         key = get_hash([s[0] for s in samples])  # after JPEG repairs
         try:
             path.write_text(json.dumps({"version": "clone-cls-1", "key": key, "ok": ok}), encoding="utf-8")
@@ -202,7 +203,8 @@ class ClassificationDataset:
                     sizes.append(im.width * im.height * 3)
             need, have = float(np.mean(sizes)) * len(self.samples) * 1.5, available_memory()
             if have is not None and need > have:
-                LOGGER.warning(f"{self.prefix}cache='ram' needs ~{need / 2**30:.2f} GB, {have / 2**30:.2f} GB free; not caching")
+                gb = f"~{need / 2**30:.2f} GB, {have / 2**30:.2f} GB free"
+                LOGGER.warning(f"{self.prefix}cache='ram' needs {gb}; not caching")
                 return None
         return mode
 

@@ -1,4 +1,4 @@
-"""Label checks on first use (parallel, one report line per bad file) and the `.cache` file that skips them next time."""
+"""Label checks on first use (parallel, one report line per bad file) and the `.cache` file that skips them later."""
 
 from __future__ import annotations
 

@@ -16,8 +16,13 @@ from ultralytics_clone.utils import LOGGER
 SHAPE_NAMES = {0: "circle", 1: "square", 2: "triangle"}
 KPT_SHAPE = [4, 3]  # pose: the 4 corners of a square, (x, y, visibility)
 FLIP_IDX = [1, 0, 3, 2]  # left-right flip swaps top-left<->top-right and bottom-right<->bottom-left
-GENERATORS = {"shapes-det": "detect", "shapes-seg": "segment", "shapes-pose": "pose", "shapes-obb": "obb", "shapes-cls": "classify"}
-NAMES = {"detect": SHAPE_NAMES, "segment": SHAPE_NAMES, "classify": SHAPE_NAMES, "pose": {0: "shape"}, "obb": {0: "plate"}}
+GENERATORS = {
+    "shapes-det": "detect", "shapes-seg": "segment", "shapes-pose": "pose", "shapes-obb": "obb",
+    "shapes-cls": "classify",
+}  # fmt: skip
+NAMES = {
+    "detect": SHAPE_NAMES, "segment": SHAPE_NAMES, "classify": SHAPE_NAMES, "pose": {0: "shape"}, "obb": {0: "plate"},
+}  # fmt: skip
 _SIZES = [(128, 160), (160, 128), (160, 160), (128, 128)]  # (h, w): mixed aspect ratios exercise rect batching
 _DONE = ".complete"
 
@@ -126,8 +131,10 @@ def _build_classify(root: Path, counts: dict[str, int], rng: np.random.Generator
                 _write_image(root / split / name / f"{name}_{i:04d}.jpg", img)
 
 
-def build_synthetic(name: str, root: str | Path | None = None, n_train: int = 32, n_val: int = 16, seed: int = 0) -> Path:
-    """Create the built-in data set `name` (see GENERATORS) under `root` (default datasets_dir/name) once; returns root."""
+def build_synthetic(
+    name: str, root: str | Path | None = None, n_train: int = 32, n_val: int = 16, seed: int = 0
+) -> Path:
+    """Create built-in data set `name` (see GENERATORS) under `root` (default datasets_dir/name) once; returns root."""
     from ultralytics_clone.utils.errors import DatasetError
 
     if name not in GENERATORS:

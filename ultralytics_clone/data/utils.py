@@ -1,4 +1,4 @@
-"""Dataset file helpers: supported formats, image->label paths, hashing, robust image reading, autosplit, compression."""
+"""Dataset file helpers: formats, image->label paths, hashing, robust image reading, autosplit, compression."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def get_hash(paths: list[str | Path]) -> str:
 
 
 def imread(filename: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray | None:
-    """Decode an image file (any path, non-ASCII included); IMREAD_COLOR gives (H, W, 3) uint8 BGR, None if undecodable."""
+    """Decode an image file (any path, non-ASCII too); IMREAD_COLOR gives (H, W, 3) uint8 BGR; None if undecodable."""
     try:
         buf = np.fromfile(str(filename), np.uint8)
     except OSError:
@@ -136,7 +136,7 @@ def autosplit(
 
 
 def compress_one_image(f: str | Path, f_new: str | Path | None = None, max_dim: int = 1920, quality: int = 50) -> None:
-    """Re-save an image at JPEG `quality`, shrinking its longer side to `max_dim` (never enlarging); in place by default."""
+    """Re-save as JPEG at `quality`, longer side shrunk to `max_dim` (never enlarged); in place by default."""
     f = Path(f)
     try:
         from PIL import Image

@@ -1,0 +1,148 @@
+"""Label converters: COCO JSON -> YOLO txt (boxes, polygons, keypoints), and mask images -> YOLO polygons."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ultralytics_clone.utils import LOGGER
+from ultralytics_clone.utils.errors import DatasetError
+from ultralytics_clone.utils.files import increment_path
+
+_COCO91_UNUSED = {12, 26, 29, 30, 45, 66, 68, 69, 71, 83, 91}  # category ids the 80-class COCO split leaves out
+
+
+def coco91_to_coco80_class() -> list[int | None]:
+    """Index (COCO 91-id - 1) -> 80-class index, None for the 11 ids unused by the 80-class split."""
+    out, k = [], 0
+    for cid in range(1, 92):
+        out.append(None if cid in _COCO91_UNUSED else k)
+        k += cid not in _COCO91_UNUSED
+    return out
+
+
+def coco80_to_coco91_class() -> list[int]:
+    """80-class index -> original COCO category id (1-90)."""
+    return [cid for cid in range(1, 92) if cid not in _COCO91_UNUSED]
+
+
+def _nearest_pair(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
+    """Indices of the closest points between polygons a (n, 2) and b (m, 2)."""
+    d = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    i, j = np.unravel_index(np.argmin(d), d.shape)
+    return int(i), int(j)
+
+
+def merge_multi_segment(segments: list[list[float]]) -> list[np.ndarray]:
+    """Join the parts of a multi-polygon into one outline, walking each thin bridge there and back.
+
+    Parts are linked in order through their closest point pairs; returns the pieces of the outline, which
+    concatenate to a single closed polygon (k, 2).
+    """
+    parts = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in segments]
+    links = [_nearest_pair(parts[i], parts[i + 1]) for i in range(len(parts) - 1)]
+
+    def walk(i: int, entry: int) -> list[np.ndarray]:
+        """Loop around part i from `entry`, detouring into part i + 1 at the linking point."""
+        p = np.roll(parts[i], -entry, axis=0)
+        p = np.concatenate([p, p[:1]], 0)  # come back to the entry point
+        if i == len(parts) - 1:
+            return [p]
+        exit_at = (links[i][0] - entry) % len(parts[i])
+        return [p[: exit_at + 1], *walk(i + 1, links[i][1]), p[exit_at:]]
+
+    return walk(0, 0)
+
+
+def _ann_to_line(ann: dict, w: int, h: int, cls: int, use_segments: bool, use_keypoints: bool) -> list[float] | None:
+    """One YOLO label row for a COCO annotation; None for crowd or empty boxes."""
+    if ann.get("iscrowd", False):
+        return None
+    box = np.asarray(ann["bbox"], dtype=np.float64)  # left, top, width, height in pixels
+    box[:2] += box[2:] / 2
+    box /= [w, h, w, h]
+    if box[2] <= 0 or box[3] <= 0:
+        return None
+    row = [cls, *box.tolist()]
+    if use_keypoints and ann.get("keypoints") is not None:
+        kpts = np.asarray(ann["keypoints"], dtype=np.float64).reshape(-1, 3) / [w, h, 1]
+        return row + kpts.reshape(-1).tolist()
+    if use_segments and isinstance(ann.get("segmentation"), list) and len(ann["segmentation"]):
+        seg = ann["segmentation"]
+        pts = np.concatenate(merge_multi_segment(seg)) if len(seg) > 1 else np.asarray(seg[0]).reshape(-1, 2)
+        return [cls, *(pts / [w, h]).reshape(-1).tolist()]
+    return row
+
+
+def convert_coco(labels_dir: str | Path = "../coco/annotations/", save_dir: str | Path = "coco_converted/",
+                 use_segments: bool = False, use_keypoints: bool = False, cls91to80: bool = True,
+                 lvis: bool = False) -> Path:  # fmt: skip
+    """Write YOLO labels for every COCO `*.json` in labels_dir to <save_dir>/labels/<json stem>/<image>.txt.
+
+    save_dir is incremented when it exists (coco_converted2, ...). Crowd annotations and empty boxes are skipped,
+    duplicate boxes written once. Rows are `cls cx cy w h` (+ `x y v` per keypoint with use_keypoints), or
+    `cls x1 y1 ...` polygons with use_segments (multi-part polygons joined into one). Returns save_dir.
+    """
+    labels_dir = Path(labels_dir)
+    files = sorted(labels_dir.resolve().glob("*.json"))
+    if not files:
+        raise DatasetError(f"convert_coco: no *.json annotation files in '{labels_dir}'; pass the annotations folder.")
+    save_dir = increment_path(save_dir)
+    for d in (save_dir / "labels", save_dir / "images"):
+        d.mkdir(parents=True, exist_ok=True)
+    coco80 = coco91_to_coco80_class()
+    for json_file in files:
+        out_dir = save_dir / "labels" / json_file.stem.replace("lvis_v1_", "").replace("instances_", "")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        data = json.loads(json_file.read_text())
+        images = {int(x["id"]): x for x in data["images"]}
+        anns = defaultdict(list)
+        for ann in data.get("annotations", []):
+            anns[int(ann["image_id"])].append(ann)
+        for img_id, img_anns in anns.items():
+            img = images[img_id]
+            w, h = img["width"], img["height"]
+            rows: list[list[float]] = []
+            for ann in img_anns:
+                cls = coco80[ann["category_id"] - 1] if cls91to80 and not lvis else ann["category_id"] - 1
+                if cls is None:
+                    continue
+                row = _ann_to_line(ann, w, h, cls, use_segments, use_keypoints)
+                if row is not None and row not in rows:
+                    rows.append(row)
+            text = "".join(" ".join(f"{v:g}" for v in r) + "\n" for r in rows)
+            (out_dir / Path(img["file_name"]).name).with_suffix(".txt").write_text(text)
+        LOGGER.info(f"convert_coco: {json_file.name} -> {out_dir} ({len(anns)} labelled images)")
+    return save_dir
+
+
+def convert_segment_masks_to_yolo_seg(masks_dir: str | Path, output_dir: str | Path, classes: int) -> None:
+    """Per mask image (pixel value v = class v - 1, 0 = background) write a YOLO polygon file of the same stem."""
+    masks_dir, output_dir = Path(masks_dir), Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in masks_dir.iterdir() if p.suffix.lower() in {".png", ".bmp", ".tif", ".tiff", ".jpg"})
+    for path in files:
+        mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if mask is None:
+            LOGGER.warning(f"convert_segment_masks_to_yolo_seg: cannot read '{path}', skipped")
+            continue
+        h, w = mask.shape
+        lines = []
+        for value in np.unique(mask):
+            if value == 0:
+                continue
+            if value > classes:
+                LOGGER.warning(f"{path.name}: pixel value {value} is outside classes=1..{classes}, skipped")
+                continue
+            contours = cv2.findContours((mask == value).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+            for c in contours:
+                if len(c) < 3:
+                    continue
+                pts = (c.reshape(-1, 2) / [w, h]).round(6).reshape(-1)
+                lines.append(" ".join([str(int(value) - 1), *(f"{v:g}" for v in pts)]))
+        (output_dir / f"{path.stem}.txt").write_text("".join(line + "\n" for line in lines))
+        LOGGER.info(f"convert_segment_masks_to_yolo_seg: {path.name} -> {len(lines)} polygons")

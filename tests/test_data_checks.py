@@ -156,3 +156,14 @@ def test_check_cls_dataset(shapes_data, tmp_path):
     assert check_cls_dataset(tmp_path / "only")["val"] == str(tmp_path / "only" / "train")
     with pytest.raises(DatasetError, match="not found"):
         check_cls_dataset("definitely-not-a-dataset")
+
+
+def test_dataset_given_as_zip_url_or_file(tmp_path, http_dir):
+    serve, base = http_dir
+    _tiny_set(tmp_path / "zipped")
+    _write(tmp_path / "zipped" / "zipped.yaml", "path: .\ntrain: images/train\nval: images/val\nnames: [a, b, c]\n")
+    _zip_dir(tmp_path / "zipped", serve / "zipped.zip", "zipped")
+    d = check_det_dataset(f"{base}/zipped.zip")
+    assert d["path"] == str((Path(SETTINGS["datasets_dir"]) / "zipped").resolve()) and d["nc"] == 3
+    _zip_dir(tmp_path / "zipped", tmp_path / "local-flat.zip", "")
+    assert check_det_dataset(str(tmp_path / "local-flat.zip"))["yaml_file"].endswith("local-flat/zipped.yaml")

@@ -27,6 +27,8 @@ def _datasets_dir() -> Path:
 def find_dataset_yaml(dataset: str | Path) -> Path:
     """A YAML path as given, else the package's own `cfg/datasets/<name>[.yaml]`; DatasetError when neither exists."""
     p = Path(str(dataset).strip())
+    if _is_archive(dataset):
+        return _yaml_from_archive(str(dataset).strip())
     if p.is_file():
         return p
     for cand in (DATASETS_CFG / p.name, DATASETS_CFG / f"{p.name}.yaml"):
@@ -37,6 +39,36 @@ def find_dataset_yaml(dataset: str | Path) -> Path:
         f"dataset '{dataset}' not found: it is not an existing file and not one of the package's dataset YAMLs "
         f"({', '.join(builtins)}). Pass the path of a dataset YAML file."
     )
+
+
+def _is_archive(dataset: str | Path) -> bool:
+    """A data set given as a .zip/.tar(.gz) file or URL."""
+    return str(dataset).strip().lower().endswith((".zip", ".tar", ".tar.gz", ".tgz"))
+
+
+def _yaml_from_archive(spec: str) -> Path:
+    """Unpack a local or downloaded archive into datasets_dir (once) and return the dataset YAML found inside."""
+    from ultralytics_clone.utils.downloads import is_url, unzip_file
+
+    stem = Path(spec.split("?")[0]).name.split(".")[0]
+    root = _datasets_dir() / stem
+    if not any(root.rglob("*.yaml")):
+        if is_url(spec):
+            _fetch_archive(spec, root)
+        elif Path(spec).is_file():
+            unzip_file(spec, path=root.parent if _single_top(_archive_names(Path(spec)), stem) else root, exist_ok=True)
+        else:
+            raise DatasetError(f"dataset archive '{spec}' does not exist.")
+    found = sorted(root.rglob("*.yaml"), key=lambda f: (len(f.parts), str(f)))
+    if not found:
+        raise DatasetError(f"dataset archive '{spec}' holds no dataset YAML file (looked in {root}).")
+    return found[0]
+
+
+def _single_top(names: list[str], top: str) -> bool:
+    """True when every member of an archive sits inside one folder named `top`."""
+    tops = {Path(n).parts[0] for n in names if Path(n).parts}
+    return tops == {top} and any(len(Path(n).parts) > 1 for n in names)
 
 
 def yaml_key_lines(file: str | Path) -> dict[str, int]:
@@ -154,9 +186,7 @@ def _fetch_archive(url: str, root: Path) -> Path:
     file = safe_download(url, dir=root.parent, unzip=False)
     if not str(file).endswith(ARCHIVE_SUFFIXES):
         return file
-    names = _archive_names(file)
-    tops = {Path(n).parts[0] for n in names if Path(n).parts}
-    single = len(tops) == 1 and tops == {root.name} and any(len(Path(n).parts) > 1 for n in names)
+    single = _single_top(_archive_names(file), root.name)
     try:
         return unzip_file(file, path=root.parent if single else root, exist_ok=True)
     finally:

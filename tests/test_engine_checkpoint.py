@@ -126,3 +126,39 @@ def test_check_resumable():
     done = ck.make_checkpoint(_tiny(), optimizer={"state": {}}, epoch=9, train_args={"epochs": 10})
     with pytest.raises(CheckpointError, match="already finished"):
         ck.check_resumable(done, "last.pt")
+
+
+def test_strip_optimizer_keeps_ema_as_half_model(tmp_path):
+    from ultralytics_clone import YOLO
+    from ultralytics_clone.nn.tasks import DetectionModel
+
+    model = DetectionModel("yolo11n.yaml", nc=2, verbose=False)
+    ema = ck.model_for_checkpoint(model)
+    with torch.no_grad():
+        for p in ema.parameters():
+            p.add_(0.25)  # EMA weights differ from the raw model: strip must keep the EMA ones
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ckpt = ck.make_checkpoint(None, ema=ema.half(), updates=12, optimizer=opt.state_dict(), epoch=4,
+                              best_fitness=0.3, train_args={"epochs": 10, "imgsz": 96, "task": "detect"})  # fmt: skip
+    last = ck.save_checkpoint(ckpt, tmp_path / "last.pt")
+    original = last.read_bytes()
+
+    out = ck.strip_optimizer(last, s=tmp_path / "stripped.pt")
+    assert last.read_bytes() == original  # s= given: the source stays as it was
+    assert out["epoch"] == -1 and all(out[k] is None for k in ck.TRAINING_ONLY_KEYS)
+    raw = torch.load(tmp_path / "stripped.pt", weights_only=False)
+    assert raw["optimizer"] is None and raw["ema"] is None and raw["train_args"]["imgsz"] == 96
+    assert all(p.dtype is torch.float16 and not p.requires_grad for p in raw["model"].parameters())
+    loaded = YOLO(tmp_path / "stripped.pt")
+    assert loaded.overrides["imgsz"] == 96 and loaded.names == {0: "0", 1: "1"}
+    for a, b in zip(loaded.model.parameters(), ema.parameters()):
+        assert torch.equal(a, b.float())
+    ck.strip_optimizer(last)  # in place
+    with pytest.raises(CheckpointError, match="stripped"):
+        ck.check_resumable(ck.load_checkpoint_dict(last), last)
+
+
+def test_strip_optimizer_refuses_a_file_without_model(tmp_path):
+    path = ck.save_checkpoint(ck.make_checkpoint(None, epoch=1), tmp_path / "empty.pt")
+    with pytest.raises(CheckpointError, match="empty.pt"):
+        ck.strip_optimizer(path)

@@ -89,6 +89,16 @@ def test_non_checkpoint_pickle_is_refused(tmp_path):
         YOLO(path)
 
 
+def test_state_dict_file_needs_an_architecture(tmp_path):
+    source = YOLO("yolo11n.yaml")
+    path = tmp_path / "weights_only.pt"
+    torch.save(source.model.state_dict(), path)
+    with pytest.raises(CheckpointError, match="state_dict.*weights_only.pt"):
+        YOLO(path)
+    target = YOLO("yolo11n.yaml").load(path)  # the advertised way out works
+    _state_equal(source.model, target.model)
+
+
 def test_folder_instead_of_file(tmp_path):
     folder = tmp_path / "weights.pt"
     folder.mkdir()

@@ -13,7 +13,7 @@ from torch import nn
 from ultralytics_clone.engine import checkpoint as ckpt_io
 from ultralytics_clone.utils import ASSETS, LOGGER, RANK
 from ultralytics_clone.utils.callbacks import Callbacks, add_callback, check_event, default_callbacks
-from ultralytics_clone.utils.errors import CloneError, ConfigError, HookError, SourceError
+from ultralytics_clone.utils.errors import CheckpointError, CloneError, ConfigError, HookError, SourceError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PT_SUFFIXES = (".pt", ".pth")
@@ -87,6 +87,11 @@ class Model(nn.Module):
         """Load a checkpoint (local path, or a release name such as 'yolo11n.pt' found or downloaded)."""
         path = ckpt_io.resolve_weights(weights)
         model, ckpt = _load_checkpoint(path)
+        if model is None:
+            raise CheckpointError(
+                f"'{path}' holds only a state_dict (tensors without the architecture). Build the network from its "
+                f"YAML and copy the tensors in: YOLO('yolo11n.yaml').load('{path}')."
+            )
         self.model, self.ckpt, self.ckpt_path = model, ckpt, str(path)
         self.task = task or self._task_of(model)
         self.model.task = self.task
@@ -269,7 +274,8 @@ class Model(nn.Module):
         self._check_is_pytorch_model("load")
         if isinstance(weights, (str, Path)):
             self.overrides["pretrained"] = str(weights)
-            weights, self.ckpt = _load_checkpoint(ckpt_io.resolve_weights(str(weights)))
+            model, self.ckpt = _load_checkpoint(ckpt_io.resolve_weights(str(weights)))
+            weights = model if model is not None else self.ckpt  # a bare state_dict transfers just as well
         self.model.load(weights)
         return self
 

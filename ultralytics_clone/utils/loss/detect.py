@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -27,6 +28,11 @@ def loss_hyp(model: nn.Module) -> SimpleNamespace:
     if isinstance(args, dict):
         return SimpleNamespace(**{k: args.get(k, v) for k, v in defaults.items()})
     return SimpleNamespace(**{k: getattr(args, k, v) for k, v in defaults.items()})
+
+
+def raw_output(preds: Any) -> Any:
+    """Eval output (y, raw) -> raw; the training output passes through."""
+    return preds[1] if isinstance(preds, tuple) and isinstance(preds[0], torch.Tensor) else preds
 
 
 def pad_targets(batch_idx: torch.Tensor, values: torch.Tensor, batch_size: int):
@@ -158,9 +164,24 @@ class v8DetectionLoss:
         )
         return loss, state
 
+    def end2end(self, preds: dict, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """A dual-branch output {"one2many", "one2one"} given to this single-branch loss: train both as E2ELoss does
+        (this loss for one-to-many, a copy assigning top-7 then 1 anchor per GT for one-to-one)."""
+        if getattr(self, "_one2one", None) is None:
+            a = self.assigner
+            one2one = copy.copy(self)
+            one2one.assigner = type(a)(topk=7, num_classes=a.num_classes, alpha=a.alpha, beta=a.beta, eps=a.eps,
+                                       topk2=1, stride=[a.min_size] if a.min_size else None)
+            self._one2one = one2one
+        loss_m, items_m = self(preds["one2many"], batch)
+        loss_o, items_o = self._one2one(preds["one2one"], batch)
+        return loss_m + loss_o, items_m + items_o
+
     def __call__(self, preds: Any, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (sum of gained losses * batch size, detached Tensor[3]: box, cls, dfl)."""
-        feats = preds[1] if isinstance(preds, tuple) else preds
+        feats = raw_output(preds)
+        if isinstance(feats, dict):
+            return self.end2end(feats, batch)
         loss, _ = self.detection_terms(feats, batch)
         loss = loss * torch.tensor([self.hyp.box, self.hyp.cls, self.hyp.dfl], device=loss.device)
         return loss * feats[0].shape[0], loss.detach()

@@ -8,8 +8,7 @@ import torch
 from torch import nn
 
 from ultralytics_clone.utils.loss.box import RotatedBboxLoss
-from ultralytics_clone.utils.loss.detect import pad_targets, v8DetectionLoss
-from ultralytics_clone.utils.loss.segment import _raw_output
+from ultralytics_clone.utils.loss.detect import pad_targets, raw_output, v8DetectionLoss
 from ultralytics_clone.utils.tal import RotatedTaskAlignedAssigner, dist2rbox
 
 
@@ -43,7 +42,10 @@ class v8OBBLoss(v8DetectionLoss):
 
     def __call__(self, preds: Any, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (gained losses * batch size, detached Tensor[3]: box, cls, dfl)."""
-        feats, pred_angle = _raw_output(preds)[:2]
+        preds = raw_output(preds)
+        if isinstance(preds, dict):
+            return self.end2end(preds, batch)
+        feats, pred_angle = preds[:2]
         loss, _ = self.detection_terms(feats, batch, extra=pred_angle.permute(0, 2, 1))
         loss = loss * torch.tensor([self.hyp.box, self.hyp.cls, self.hyp.dfl], device=loss.device)
         return loss * feats[0].shape[0], loss.detach()

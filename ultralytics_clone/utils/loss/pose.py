@@ -9,8 +9,7 @@ import torch
 from torch import nn
 
 from ultralytics_clone.utils.loss.box import KeypointLoss
-from ultralytics_clone.utils.loss.detect import v8DetectionLoss
-from ultralytics_clone.utils.loss.segment import _raw_output
+from ultralytics_clone.utils.loss.detect import raw_output, v8DetectionLoss
 from ultralytics_clone.utils.metrics.iou import OKS_SIGMA
 
 
@@ -36,7 +35,8 @@ class v8PoseLoss(v8DetectionLoss):
     """Items: box, pose, kobj, cls, dfl. Keypoints decode as in the head: xy = 2 * raw + anchor - 0.5 (grid units).
 
     A third raw output (YOLO26 Pose26: sigma logits Tensor[B, 2K, A]) with a `flow_model` on the head switches on
-    the RLE term, added to the pose term.
+    the RLE term, added to the pose term times `rle_gain` (0.1: at initialisation the RLE negative log-likelihood is
+    ~10-20 per keypoint against an OKS loss below 1, so unscaled it would drown the box and class terms).
     """
 
     def __init__(self, model: nn.Module, tal_topk: int = 10, tal_topk2: int | None = None) -> None:
@@ -48,10 +48,14 @@ class v8PoseLoss(v8DetectionLoss):
         self.keypoint_loss = KeypointLoss(sigmas.to(self.device))
         flow = getattr(head, "flow_model", None)
         self.rle_loss = RLELoss(flow) if flow is not None else None
+        self.rle_gain = 0.1
 
     def __call__(self, preds: Any, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (gained losses * batch size, detached Tensor[5]: box, pose, kobj, cls, dfl)."""
-        feats, pred_kpts, *rest = _raw_output(preds)
+        preds = raw_output(preds)
+        if isinstance(preds, dict):
+            return self.end2end(preds, batch)
+        feats, pred_kpts, *rest = preds
         det, st = self.detection_terms(feats, batch)
         sigma = rest[0] if rest else None
         pose, kobj = self.keypoint_terms(pred_kpts, sigma, batch, st)
@@ -80,7 +84,7 @@ class v8PoseLoss(v8DetectionLoss):
         pose = self.keypoint_loss(pred_xy, gt_xy, vis, area)
         if sigma is not None and self.rle_loss is not None:
             sig = sigma.view(bs, nk, 2, n_anchors).permute(0, 3, 1, 2)[b_idx, a_idx].sigmoid()
-            pose = pose + self.rle_loss(pred_xy, gt_xy, sig, vis, area.clamp(min=1e-6).sqrt().unsqueeze(-1))
+            pose = pose + self.rle_gain * self.rle_loss(pred_xy, gt_xy, sig, vis, area.clamp(min=1e-6).sqrt().unsqueeze(-1))
         if ndim == 3:
             kobj = self.bce(raw[..., 2], vis.to(raw.dtype)).mean()
         else:

@@ -8,12 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ultralytics_clone.utils.loss.detect import v8DetectionLoss
-
-
-def _raw_output(preds: Any) -> Any:
-    """Eval output (y, raw) -> raw; the training output passes through."""
-    return preds[1] if isinstance(preds, tuple) and isinstance(preds[0], torch.Tensor) else preds
+from ultralytics_clone.utils.loss.detect import raw_output, v8DetectionLoss
 
 
 class v8SegmentationLoss(v8DetectionLoss):
@@ -28,7 +23,10 @@ class v8SegmentationLoss(v8DetectionLoss):
 
     def __call__(self, preds: Any, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (gained losses * batch size, detached Tensor[4]: box, seg, cls, dfl)."""
-        feats, pred_masks, proto, *rest = _raw_output(preds)
+        preds = raw_output(preds)
+        if isinstance(preds, dict):
+            return self.end2end(preds, batch)
+        feats, pred_masks, proto, *rest = preds
         det, st = self.detection_terms(feats, batch)
         masks = batch["masks"].to(proto.device)
         seg = self.mask_loss(masks, pred_masks.permute(0, 2, 1), proto, st)

@@ -66,7 +66,8 @@ def make_sample(index: int, task: str) -> dict:
     polys, kpts, cls = [], [], []
     n = 2 + index % 2
     for j in range(n):
-        kind = "rect" if task == "obb" else ("ellipse" if task == "pose" else ("rect", "tri", "ellipse")[(index + j) % 3])
+        kind = ("rect", "tri", "ellipse")[(index + j) % 3]
+        kind = {"obb": "rect", "pose": "ellipse"}.get(task, kind)
         cx, cy = (j + 0.5) * W / n + rng.uniform(-8, 8), rng.uniform(0.3, 0.7) * H
         r = rng.uniform(14, 22)
         angle = rng.uniform(-0.5, 0.5) if task == "pose" else rng.uniform(0, np.pi)
@@ -156,7 +157,8 @@ def check_consistent(labels: dict, task: str, box_iou: float = 0.9, min_area: fl
             poly = np.zeros((h, w), np.uint8)
             _fill(poly, inst.segments[i], 1)
             inter, union = (poly & mask).sum(), (poly | mask).sum()
-            assert inter / union > (0.75 if union >= 100 else 0.5), f"object {i}: polygon/pixels IoU {inter / union:.2f}"
+            iou = inter / union
+            assert iou > (0.75 if union >= 100 else 0.5), f"object {i}: polygon/pixels IoU {iou:.2f}"
         if task == "pose":
             _check_keypoints(img, inst.keypoints[i])
         checked += 1

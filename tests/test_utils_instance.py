@@ -94,7 +94,8 @@ def test_instances_flips_in_every_format(fmt):
     inst.flipud(100)
     inst.convert_bbox("xyxy")
     assert inst.bboxes[1].tolist() == pytest.approx([140, 70, 160, 80])
-    assert inst.segments[1, 0].tolist() == pytest.approx([160, 80]) and inst.keypoints[1, 0, :2].tolist() == pytest.approx([156, 75])
+    assert inst.segments[1, 0].tolist() == pytest.approx([160, 80])
+    assert inst.keypoints[1, 0, :2].tolist() == pytest.approx([156, 75])
 
 
 def test_instances_clip_remove_index_concatenate_update():
@@ -130,5 +131,14 @@ def test_instances_ragged_segments_and_empty():
     assert inst.segments.shape == (2, 1000, 2)
     empty = Instances(np.zeros((0, 4)))
     assert len(empty) == 0 and empty.segments.shape == (0, 1000, 2) and empty.keypoints is None
-    mixed = Instances.concatenate([Instances(np.zeros((1, 4)), np.zeros((1, 50, 2))), Instances(np.ones((1, 4)), np.ones((1, 80, 2)))])
+    a, b = Instances(np.zeros((1, 4)), np.zeros((1, 50, 2))), Instances(np.ones((1, 4)), np.ones((1, 80, 2)))
+    mixed = Instances.concatenate([a, b])
     assert mixed.segments.shape == (2, 80, 2)
+
+
+def test_instances_concatenate_keypoints_with_empty_items():
+    kp = Instances(np.ones((2, 4)), None, np.ones((2, 5, 3), np.float32))
+    out = Instances.concatenate([kp, Instances(np.zeros((0, 4)))])
+    assert out.keypoints.shape == (2, 5, 3)
+    with pytest.raises(ValueError, match="keypoints"):
+        Instances.concatenate([kp, Instances(np.zeros((1, 4)))])

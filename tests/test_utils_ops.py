@@ -1,4 +1,4 @@
-"""utils.ops: the seeds' documented numbers, numpy/torch parity, rotated boxes, letterbox round trips, masks, Profile."""
+"""utils.ops: the seeds' documented numbers, numpy/torch parity, rotated boxes, letterbox round trips, Profile."""
 
 from __future__ import annotations
 
@@ -92,7 +92,9 @@ def test_scale_boxes_seed_values():
 
 
 def test_segments2boxes_seed_values():
-    expected = np.array([[741.66, 631.12, 133.31, 479.25], [146.81, 649.69, 185.62, 502.88], [281.81, 636.19, 118.12, 448.88]])
+    expected = np.array(
+        [[741.66, 631.12, 133.31, 479.25], [146.81, 649.69, 185.62, 502.88], [281.81, 636.19, 118.12, 448.88]]
+    )
     segments = []
     for cx, cy, bw, bh in expected:  # a ragged polygon touching each side of its box once
         x1, y1, x2, y2 = cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2

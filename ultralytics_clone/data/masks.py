@@ -11,7 +11,7 @@ _SHIFT = 4  # sub-pixel bits for cv2.fillPoly
 def _fill(canvas: np.ndarray, polygons: list[np.ndarray], color: int, ratio: int) -> np.ndarray:
     """Fill polygons (pixel coordinates of the full image) into `canvas`, which is the image downsampled by ratio."""
     scale = (1 << _SHIFT) / ratio
-    pts = [np.round((np.asarray(p, dtype=np.float64).reshape(-1, 2) - ratio / 2) * scale).astype(np.int32) for p in polygons]
+    pts = [np.round((np.asarray(p, np.float64).reshape(-1, 2) - ratio / 2) * scale).astype(np.int32) for p in polygons]
     cv2.fillPoly(canvas, pts, color=int(color), shift=_SHIFT)
     return canvas
 

@@ -7,7 +7,15 @@ from numbers import Number
 
 import numpy as np
 
-from ultralytics_clone.utils.ops import ltwh2xywh, ltwh2xyxy, resample_segments, xywh2ltwh, xywh2xyxy, xyxy2ltwh, xyxy2xywh
+from ultralytics_clone.utils.ops import (
+    ltwh2xywh,
+    ltwh2xyxy,
+    resample_segments,
+    xywh2ltwh,
+    xywh2xyxy,
+    xyxy2ltwh,
+    xyxy2xywh,
+)
 
 _FORMATS = ("xyxy", "xywh", "ltwh")
 _CONVERT = {
@@ -100,6 +108,18 @@ def _as_segments(segments) -> np.ndarray:
     if len(lengths) > 1:
         segments = resample_segments(segments, n=max(1000, max(lengths)))
     return np.stack([np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in segments], 0)
+
+
+def _concat_keypoints(instances_list: Sequence[Instances], axis: int) -> np.ndarray | None:
+    """Keypoints of all items; items without keypoints are allowed only when they have no instances."""
+    kpts = [i.keypoints for i in instances_list]
+    ref = next((k for k in kpts if k is not None), None)
+    if ref is None:
+        return None
+    if any(k is None and len(i) for k, i in zip(kpts, instances_list)):
+        raise ValueError("Instances.concatenate: some items have keypoints and others, with instances, do not")
+    kpts = [np.zeros((0, *ref.shape[1:]), ref.dtype) if k is None else k for k in kpts]
+    return np.concatenate(kpts, axis=axis)
 
 
 class Instances:
@@ -258,12 +278,12 @@ class Instances:
         segments = np.concatenate(segs, axis=axis) if segs else first.segments
         if segs and len(segments) != len(bboxes):
             raise ValueError("Instances.concatenate: some items have polygons and others do not")
-        kpts = [i.keypoints for i in instances_list]
-        keypoints = None if any(k is None for k in kpts) else np.concatenate(kpts, axis=axis)
+        keypoints = _concat_keypoints(instances_list, axis)
         return cls(bboxes, segments, keypoints, bbox_format=fmt, normalized=norm)
 
     def __repr__(self) -> str:
         return (
             f"Instances(n={len(self)}, bbox_format='{self.bbox_format}', normalized={self.normalized}, "
-            f"segments={tuple(self.segments.shape)}, keypoints={None if self.keypoints is None else self.keypoints.shape})"
+            f"segments={tuple(self.segments.shape)}, "
+            f"keypoints={None if self.keypoints is None else self.keypoints.shape})"
         )

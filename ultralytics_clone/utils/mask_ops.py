@@ -66,7 +66,7 @@ def scale_masks(masks: torch.Tensor, shape: tuple, padding: bool = True) -> torc
 
 
 def scale_image(masks: np.ndarray, im0_shape: tuple, ratio_pad=None) -> np.ndarray:
-    """Masks (ndarray[h, w, N]) of a letterboxed image: padding cropped, resized to im0_shape (h0, w0) -> [h0, w0, N]."""
+    """Masks (ndarray[h, w, N]) of a letterboxed image: padding cropped, resized to im0_shape -> [h0, w0, N]."""
     im1_shape = masks.shape
     if im1_shape[:2] == tuple(im0_shape[:2]):
         return masks

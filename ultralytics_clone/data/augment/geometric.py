@@ -118,7 +118,7 @@ class RandomPerspective:
         self.size = (0, 0)
 
     def _matrix(self, img: np.ndarray) -> tuple[np.ndarray, float]:
-        """3x3 homography: centre -> perspective -> rotate/scale -> shear -> translate into the output; and the scale."""
+        """3x3 homography (centre -> perspective -> rotate/scale -> shear -> translate) and the scale factor."""
         C = np.eye(3, dtype=np.float32)
         C[0, 2], C[1, 2] = -img.shape[1] / 2, -img.shape[0] / 2
         P = np.eye(3, dtype=np.float32)
@@ -218,7 +218,7 @@ class RandomPerspective:
 
 
 class RandomFlip:
-    """Flip image and labels with probability p, 'horizontal' or 'vertical'; flip_idx re-orders keypoints on lr flips."""
+    """Flip image and labels with probability p, 'horizontal' or 'vertical'; flip_idx re-orders keypoints (lr)."""
 
     def __init__(self, p: float = 0.5, direction: str = "horizontal", flip_idx: list[int] | None = None) -> None:
         if direction not in {"horizontal", "vertical"}:

@@ -46,7 +46,9 @@ def _reference(pd_scores, pd_bboxes, anc, gt_labels, gt_bboxes, mask_gt, topk, a
                 continue
             x1, y1, x2, y2 = gt_bboxes[b, m].tolist()
             label = int(gt_labels[b, m])
-            inside = [a for a in range(n_anchors) if min(anc[a, 0] - x1, anc[a, 1] - y1, x2 - anc[a, 0], y2 - anc[a, 1]) > eps]
+            inside = [
+                a for a in range(n_anchors) if min(anc[a, 0] - x1, anc[a, 1] - y1, x2 - anc[a, 0], y2 - anc[a, 1]) > eps
+            ]
             for a in inside:
                 iou = bbox_iou(gt_bboxes[b, m], pd_bboxes[b, a], xywh=False, CIoU=True).clamp(0).item()
                 overlap[m, a] = iou

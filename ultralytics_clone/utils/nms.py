@@ -193,9 +193,10 @@ def non_max_suppression(
     boxes, extra = pred[img, anchor, :4], pred[img, anchor, mi:]
     if any(len(lb) for lb in labels):
         img, anchor, cls, conf, boxes, extra = _add_labels(labels, img, anchor, cls, conf, boxes, extra, rotated)
-    sel = _rank_within(img, conf) < max_nms
     if classes is not None:
-        sel &= (cls[:, None] == classes).any(1)
+        sel = (cls[:, None] == classes).any(1)
+        img, anchor, cls, conf, boxes, extra = (t[sel] for t in (img, anchor, cls, conf, boxes, extra))
+    sel = _rank_within(img, conf) < max_nms  # at most max_nms candidates per image go into NMS
     img, anchor, cls, conf, boxes, extra = (t[sel] for t in (img, anchor, cls, conf, boxes, extra))
     groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
     nms_boxes = torch.cat((boxes, extra[:, :1]), 1) if rotated else boxes

@@ -39,7 +39,9 @@ def bbox2dist(anchor_points: torch.Tensor, bbox: torch.Tensor, reg_max: float | 
     return dist.clamp_(0, reg_max - 0.01) if reg_max is not None else dist
 
 
-def dist2rbox(pred_dist: torch.Tensor, pred_angle: torch.Tensor, anchor_points: torch.Tensor, dim: int = -1) -> torch.Tensor:
+def dist2rbox(
+    pred_dist: torch.Tensor, pred_angle: torch.Tensor, anchor_points: torch.Tensor, dim: int = -1
+) -> torch.Tensor:
     """Distances plus angle (radians) -> rotated boxes xywhr, rotating the centre offset about the anchor."""
     lt, rb = pred_dist.split(2, dim=dim)
     cos, sin = torch.cos(pred_angle), torch.sin(pred_angle)
@@ -122,7 +124,7 @@ class TaskAlignedAssigner(torch.nn.Module):
         return bbox_iou(gt_bboxes, pd_bboxes, xywh=False, CIoU=True).squeeze(-1).clamp_(0)
 
     def select_candidates_in_gts(self, xy_centers: torch.Tensor, gt_bboxes: torch.Tensor, eps: float = 1e-9):
-        """Anchors (Tensor[A, 2]) whose centre lies strictly inside each GT (Tensor[B, M, 4] xyxy) -> Tensor[B, M, A]."""
+        """Anchors (Tensor[A, 2]) with centres strictly inside each GT (Tensor[B, M, 4] xyxy) -> Tensor[B, M, A]."""
         lt, rb = gt_bboxes[..., None, :2], gt_bboxes[..., None, 2:4]  # (B, M, 1, 2)
         if self.min_size > 0:
             centre, half = (lt + rb) / 2, ((rb - lt) / 2).clamp(min=self.min_size / 2)

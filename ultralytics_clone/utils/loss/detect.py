@@ -64,7 +64,7 @@ def _scale_boxes(boxes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 
 class v8DetectionLoss:
-    """YOLOv8/11 detection loss: box (CIoU), cls (BCE over soft task-aligned targets) and dfl terms, each times its gain.
+    """YOLOv8/11 detection loss: box (CIoU), cls (BCE on soft task-aligned targets) and dfl terms, each times its gain.
 
     `tal_topk` anchors per GT are assigned; `tal_topk2` (one-to-one branch) then keeps that many per GT.
     `self.bce` (BCEWithLogitsLoss, reduction none) may be replaced, e.g. with class weights as `pos_weight`.

@@ -84,7 +84,8 @@ class v8PoseLoss(v8DetectionLoss):
         pose = self.keypoint_loss(pred_xy, gt_xy, vis, area)
         if sigma is not None and self.rle_loss is not None:
             sig = sigma.view(bs, nk, 2, n_anchors).permute(0, 3, 1, 2)[b_idx, a_idx].sigmoid()
-            pose = pose + self.rle_gain * self.rle_loss(pred_xy, gt_xy, sig, vis, area.clamp(min=1e-6).sqrt().unsqueeze(-1))
+            scale = area.clamp(min=1e-6).sqrt().unsqueeze(-1)  # residuals in units of the box size
+            pose = pose + self.rle_gain * self.rle_loss(pred_xy, gt_xy, sig, vis, scale)
         if ndim == 3:
             kobj = self.bce(raw[..., 2], vis.to(raw.dtype)).mean()
         else:

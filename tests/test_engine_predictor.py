@@ -1,0 +1,101 @@
+"""Prediction: reference boxes of the fixture checkpoint, every source kind, streaming, events, saving."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from ultralytics_clone import YOLO
+from ultralytics_clone.models.yolo.detect import DetectionPredictor
+from ultralytics_clone.utils.errors import SourceError
+
+PREDICT_EVENTS = ["on_predict_start", "on_predict_batch_start", "on_predict_postprocess_end", "on_predict_batch_end",
+                  "on_predict_end"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model(fixtures_dir):
+    return YOLO(fixtures_dir / "yolo11n.pt")
+
+
+@pytest.fixture(scope="module")
+def sample(fixtures_dir):
+    return str(fixtures_dir / "sample_detect.jpg")
+
+
+def test_boxes_match_reference(model, sample, fixtures_dir):
+    ref = json.loads((fixtures_dir / "yolo11n.predict.json").read_text())
+    r = model.predict(sample, imgsz=ref["imgsz"], conf=ref["conf"], max_det=ref["max_det"])[0]
+    boxes = r.boxes.xyxy.numpy()
+    assert boxes.shape == np.asarray(ref["boxes_xyxy"]).shape
+    assert np.abs(boxes - np.asarray(ref["boxes_xyxy"])).max() < 0.5
+    assert r.boxes.cls.tolist() == ref["boxes_cls"]
+    assert np.allclose(r.boxes.conf.numpy(), ref["boxes_conf"], atol=1e-3)
+    assert r.names == {int(k): v for k, v in ref["names"].items()}
+    assert set(r.speed) == {"preprocess", "inference", "postprocess"} and r.speed["inference"] > 0
+
+
+def test_source_kinds(model, sample, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for k in range(3):
+        shutil.copy(sample, folder / f"im{k}.jpg")
+    im = cv2.imread(sample)
+    kw = {"imgsz": 128, "conf": 0.25}
+    ref = model.predict(sample, **kw)[0].boxes.xyxy
+    assert len(model.predict(folder, **kw)) == 3
+    assert len(model.predict(str(folder / "*.jpg"), **kw)) == 3
+    assert np.allclose(model.predict(im, **kw)[0].boxes.xyxy.numpy(), ref.numpy(), atol=1e-3)
+    pil = model.predict(Image.open(sample), **kw)[0]
+    assert pil.orig_shape == (256, 256) and len(pil.boxes) == len(ref)
+    mixed = model.predict([sample, im, np.zeros((64, 96, 3), np.uint8)], **kw)
+    assert [r.orig_shape for r in mixed] == [(256, 256), (256, 256), (64, 96)]
+    with pytest.raises(SourceError, match="does not exist"):
+        model.predict(tmp_path / "missing.jpg")
+
+
+def test_stream_is_a_generator(model, sample):
+    gen = model.predict([sample, sample], stream=True, imgsz=128)
+    assert not isinstance(gen, list)
+    assert [len(r.boxes) >= 0 for r in gen] == [True, True]
+
+
+def test_events_and_batch_callback(fixtures_dir, sample):
+    """Seed 004's example: on_predict_batch_end zips the results with the frames of predictor.batch."""
+    model = YOLO(fixtures_dir / "yolo11n.pt")
+    fired = []
+    for event in PREDICT_EVENTS:
+        model.add_callback(event, lambda p, e=event: fired.append(e))
+
+    def on_predict_batch_end(predictor):
+        _, image, _, _ = predictor.batch
+        image = image if isinstance(image, list) else [image]
+        predictor.results = zip(predictor.results, image)
+
+    model.add_callback("on_predict_batch_end", on_predict_batch_end)
+    out = list(model.predict([sample, sample], imgsz=128, batch=2, predictor=DetectionPredictor))
+    assert len(out) == 2 and all(isinstance(frame, np.ndarray) for _, frame in out)
+    assert out[0][0].boxes is not None
+    assert fired == PREDICT_EVENTS
+
+
+def test_save_and_save_txt(model, sample, tmp_path):
+    results = model.predict(sample, imgsz=128, save=True, save_txt=True, save_conf=True, project=str(tmp_path),
+                            name="pred")  # fmt: skip
+    out = tmp_path / "pred"
+    assert (out / "sample_detect.jpg").stat().st_size > 0
+    rows = (out / "labels" / "sample_detect.txt").read_text().splitlines()
+    assert len(rows) == len(results[0].boxes) > 0 and len(rows[0].split()) == 6
+
+
+def test_predictor_alone(fixtures_dir, sample):
+    p = DetectionPredictor(overrides={"model": str(fixtures_dir / "yolo11n.pt"), "imgsz": 128, "save": False})
+    results = p(source=sample)
+    assert len(results) == 1 and p.results is not None and p.batch[0] == [sample]
+    assert p.model.names[0] == "circle"

@@ -93,7 +93,7 @@ def _expected_columns(task: str, kpt_shape: list[int] | None) -> str:
 
 def _parse_rows(lb_file: str, task: str, kpt_shape: list[int] | None) -> tuple[list[np.ndarray], str]:
     """Numeric rows of a label file, duplicates removed (reported); raises _Corrupt on a bad row."""
-    with open(lb_file, encoding="utf-8", errors="replace") as f:
+    with open(lb_file, encoding="utf-8-sig", errors="replace") as f:  # -sig: tolerate a BOM
         lines = [(i, line.split()) for i, line in enumerate(f.read().splitlines(), 1) if line.strip()]
     rows, seen, ndup = [], set(), 0
     for i, parts in lines:

@@ -205,6 +205,8 @@ def check_image_label(
         return Checked(None, "corrupt", f"{im_file}: ignoring corrupt image/label: {e}")
     except OSError as e:
         return Checked(None, "corrupt", f"{im_file}: ignoring unreadable file: {e}")
+    except Exception as e:  # per-file boundary of a parallel scan: one odd file must never stop it
+        return Checked(None, "corrupt", f"{im_file}: ignoring image/label ({type(e).__name__}: {e})")
 
 
 def verify_image_label(args: tuple) -> Checked:

@@ -114,3 +114,15 @@ def data_log():
     yield records
     LOGGER.removeHandler(handler)
     LOGGER.setLevel(level)
+
+
+# --- nn (issue 3, models helper) -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def torch_single_thread():
+    """torch on one intra-op thread for the module: on a loaded 2-core box OpenMP spinning made tiny convs ~100x slower."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -9,7 +9,12 @@ import torch
 
 from ultralytics_clone.nn.tasks import TASK_MODELS
 
-FACTS = Path("/work/shared/facts/models")
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not (SHARED / "fixtures").is_dir():  # a checkout with shared/ inside it (as in conftest.py)
+    SHARED = Path(__file__).resolve().parents[1] / "shared"
+FACTS = SHARED / "facts" / "models"
 ROWS = [line.split("\t") for line in (FACTS / "SUMMARY.tsv").read_text().splitlines()[1:] if line.strip()]
 
 

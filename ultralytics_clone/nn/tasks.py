@@ -60,7 +60,8 @@ class BaseModel(nn.Module):
                     m.conv = fuse_conv_and_bn(m.conv, m.bn)
                     delattr(m, "bn")
                     m.forward = m.forward_fuse
-            self.info(verbose=verbose)
+            if verbose:
+                self.info()
         return self
 
     def info(self, detailed: bool = False, verbose: bool = True, imgsz: int = 640):

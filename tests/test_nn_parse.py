@@ -132,3 +132,14 @@ def test_guess_model_task_sources():
     with torch.device("meta"):
         assert guess_model_task(PoseModel("yolo11n-pose.yaml", verbose=False)) == "pose"
     assert guess_model_task({"head": [[[1, 2], 1, "Detect", ["nc"]]]}) == "detect"
+
+
+def test_yaml_activation_applies_to_that_model_only(tmp_path):
+    f = write(tmp_path, "activation: nn.ReLU()\n" + TINY.format(block="Conv", frm="[3, 4, 5]"))
+    relu = DetectionModel(f, verbose=False)
+    assert isinstance(relu.model[0].act, nn.ReLU)
+    plain = DetectionModel(write(tmp_path, TINY.format(block="Conv", frm="[3, 4, 5]"), "plain.yaml"), verbose=False)
+    assert isinstance(plain.model[0].act, nn.SiLU)
+    bad = write(tmp_path, "activation: os.system('x')\n" + TINY.format(block="Conv", frm="[3, 4, 5]"), "bad.yaml")
+    with pytest.raises(ModelConfigError, match="activation"):
+        DetectionModel(bad, verbose=False)

@@ -160,3 +160,11 @@ def test_plain_state_dict_and_base_model_load(tmp_path, caplog):
     # from a fixture path: everything but the 3-class output layers transfers into an 80-class model
     dst80 = DetectionModel("yolo11n.yaml", verbose=False).load(FIXTURES / "yolo11n.pt")
     assert isinstance(dst80, DetectionModel)
+
+
+def test_attempt_load_helpers():
+    from ultralytics_clone.nn.tasks import attempt_load_one_weight, attempt_load_weights
+
+    model, ckpt = attempt_load_one_weight(FIXTURES / "yolo11n.pt", fuse=True)
+    assert not model.training and model.is_fused() and ckpt["train_args"]["epochs"] == 96
+    assert isinstance(attempt_load_weights([FIXTURES / "yolov8n.pt"]), DetectionModel)

@@ -106,15 +106,26 @@ def _bind_check(cls: type, args: list, kwargs: dict, where: str) -> None:
 
 
 def parse_model(d: dict, ch: int, verbose: bool = True) -> tuple[nn.Sequential, list[int]]:
-    """Build the layers of model dict `d` for `ch` input channels; returns (layers, sorted indices to keep)."""
+    """Build the layers of model dict `d` for `ch` input channels; returns (layers, sorted indices to keep).
+
+    A top-level `activation: nn.ReLU()` (one of a fixed list) replaces SiLU in this model's Convs only.
+    """
+    act = d.get("activation")
+    if not act:
+        return _parse_layers(d, ch, verbose)
+    if act not in _ACTIVATIONS:
+        raise ModelConfigError(f"{d.get('yaml_file') or '<dict>'}: activation {act!r} not supported; accepted: {sorted(_ACTIVATIONS)}")
+    saved, Conv.default_act = Conv.default_act, _ACTIVATIONS[act]()
+    try:
+        return _parse_layers(d, ch, verbose)
+    finally:
+        Conv.default_act = saved
+
+
+def _parse_layers(d: dict, ch: int, verbose: bool) -> tuple[nn.Sequential, list[int]]:
     where = _Where(d)
     nc = d.get("nc")
     depth, width, max_ch, scale = _scale_params(d)
-    act = d.get("activation")
-    if act:
-        if act not in _ACTIVATIONS:
-            raise ModelConfigError(f"{where.file}: activation {act!r} not supported; accepted: {sorted(_ACTIVATIONS)}")
-        Conv.default_act = _ACTIVATIONS[act]()
     head_kwargs = {"reg_max": int(d.get("reg_max", 16)), "end2end": bool(d.get("end2end", False))}
     entries = list(d.get("backbone") or []) + list(d.get("head") or [])
     if not entries:

@@ -311,7 +311,31 @@ def guess_model_task(model: dict | nn.Module | str | Path) -> str:
     return "detect"
 
 
+def attempt_load_one_weight(weight: str | Path, device=None, inplace: bool = True, fuse: bool = False):
+    """(model, ckpt) of one .pt through nn.weights.load_checkpoint: float32, eval mode, optionally fused."""
+    from ultralytics_clone.nn.weights import load_checkpoint
+
+    model, ckpt = load_checkpoint(weight, device=device or "cpu")
+    if model is None:
+        raise ModelConfigError(f"'{weight}' holds a bare state_dict; build the model from its YAML and call model.load()")
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, Detect):
+            m.inplace = inplace
+    return (model.fuse(verbose=False) if fuse else model), ckpt
+
+
+def attempt_load_weights(weights, device=None, inplace: bool = True, fuse: bool = False) -> nn.Module:
+    """The model of one .pt (a list is accepted for Ultralytics compatibility; ensembles are not supported)."""
+    if isinstance(weights, (list, tuple)):
+        if len(weights) != 1:
+            raise ModelConfigError(f"model ensembles are not supported; got {len(weights)} weight files")
+        weights = weights[0]
+    return attempt_load_one_weight(weights, device, inplace, fuse)[0]
+
+
 __all__ = [
+    "attempt_load_one_weight", "attempt_load_weights",
     "BaseModel", "DetectionModel", "SegmentationModel", "PoseModel", "OBBModel", "ClassificationModel",
     "yaml_model_load", "guess_model_task", "guess_model_scale", "TASK_MODELS",
 ]

@@ -191,6 +191,8 @@ def _copy_attributes(src: Any, model: nn.Module) -> None:
     for k in _HEAD_ATTRS:
         if fhead is not None and k in fhead.__dict__:
             setattr(head, k, fhead.__dict__[k])
+    if fhead is not None and isinstance(fhead.__dict__.get("end2end"), bool):  # releases storing a plain attribute
+        head.end2end = fhead.__dict__["end2end"]
     if fhead is not None and isinstance(fhead.__dict__.get("stride"), torch.Tensor):
         head.stride = fhead.__dict__["stride"].float()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -18,9 +19,10 @@ def autopad(k: int | list[int], p: int | list[int] | None = None, d: int = 1) ->
 
 
 def _activation(act: bool | nn.Module) -> nn.Module:
-    """True -> SiLU, an nn.Module -> itself, anything else -> Identity."""
+    """True -> a copy of Conv.default_act (SiLU unless a YAML's `activation` is being parsed), a module -> itself,
+    anything else -> Identity."""
     if act is True:
-        return nn.SiLU()
+        return copy.deepcopy(Conv.default_act)
     return act if isinstance(act, nn.Module) else nn.Identity()
 
 

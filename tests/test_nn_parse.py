@@ -143,3 +143,11 @@ def test_yaml_activation_applies_to_that_model_only(tmp_path):
     bad = write(tmp_path, "activation: os.system('x')\n" + TINY.format(block="Conv", frm="[3, 4, 5]"), "bad.yaml")
     with pytest.raises(ModelConfigError, match="activation"):
         DetectionModel(bad, verbose=False)
+
+
+def test_ultralytics_module_paths_import():
+    from ultralytics_clone.nn.modules.block import C2PSA, DFL, SPPF, C3k2  # noqa: F401
+    from ultralytics_clone.nn.modules.conv import Concat, Conv, DWConv  # noqa: F401
+    from ultralytics_clone.nn.modules.head import OBB, Classify, Detect, Pose, Segment  # noqa: F401
+
+    assert issubclass(Segment, Detect) and issubclass(C3k2, torch.nn.Module)

@@ -163,4 +163,16 @@ class Classify(nn.Module):
         return x if self.training else x.softmax(1)
 
 
+_TASK_HEADS = ("Segment", "Pose", "OBB", "Segment26", "Pose26", "OBB26")
+
+
+def __getattr__(name: str):
+    """`nn.modules.head.Segment` etc. keep working although those heads live in task_heads.py."""
+    if name in _TASK_HEADS:
+        from ultralytics_clone.nn.modules import task_heads
+
+        return getattr(task_heads, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Detect", "Classify"]

@@ -3,9 +3,10 @@
 The whole batch goes through one NMS call: image and class form one group id, so no Python loop runs over images,
 classes or boxes. Axis-aligned NMS uses torchvision's `batched_nms`; if torchvision is missing or its compiled ops do
 not match torch (the "operator torchvision::nms does not exist" error), a warning names the fix once and a built-in
-greedy NMS takes over. That one walks the score-sorted boxes in blocks of 128: a block is first checked against the
-boxes already kept, then settled internally by iterating "kept unless a kept, higher-scored box overlaps it" to its
-fixed point, which is exactly greedy NMS. Rotated boxes always use the built-in NMS with ProbIoU as the overlap.
+greedy NMS takes over. That one sorts boxes by group then score and walks them in blocks of 128: a block is first
+checked against the already kept boxes of its own groups, then settled internally by iterating "kept unless a kept,
+higher-scored box of its group overlaps it" to its fixed point, which is exactly greedy NMS. Rotated boxes always
+use the built-in NMS with ProbIoU as the overlap.
 """
 
 from __future__ import annotations
@@ -56,22 +57,24 @@ def nms_torch(
 ) -> torch.Tensor:
     """Greedy NMS in plain torch; boxes (Tensor[N, 4] xyxy, or [N, 5] xywhr with iou_fn=batch_probiou), idxs: groups
     that never suppress each other. Returns kept indices (Tensor[K] long), highest score first (as torchvision)."""
-    order = scores.argsort(descending=True)
-    boxes = boxes[order]
-    groups = idxs[order] if idxs is not None else None
+    if idxs is None:
+        idxs = torch.zeros(len(scores), dtype=torch.long, device=scores.device)
+    order = scores.argsort(descending=True, stable=True)
+    order = order[idxs[order].argsort(stable=True)]  # by group, then score: a group is one contiguous run
+    boxes, groups = boxes[order], idxs[order]
+    _, counts = torch.unique_consecutive(groups, return_counts=True)
+    group_start = (counts.cumsum(0) - counts).repeat_interleave(counts).tolist()
     keep = torch.zeros(len(order), dtype=torch.bool, device=boxes.device)
     for s in range(0, len(order), _BLOCK):
         e = min(s + _BLOCK, len(order))
+        lo = group_start[s]  # kept boxes before the block's first group cannot touch the block
         alive = torch.ones(e - s, dtype=torch.bool, device=boxes.device)
-        prev = keep[:s].nonzero().squeeze(1)
+        prev = keep[lo:s].nonzero().squeeze(1) + lo
         if prev.numel():
-            hit = iou_fn(boxes[s:e], boxes[prev]) > iou_thres
-            if groups is not None:
-                hit &= groups[s:e, None] == groups[prev][None]
+            hit = (iou_fn(boxes[s:e], boxes[prev]) > iou_thres) & (groups[s:e, None] == groups[prev][None])
             alive = ~hit.any(1)
         over = (iou_fn(boxes[s:e], boxes[s:e]) > iou_thres).triu(1)  # over[j, i]: j outranks and overlaps i
-        if groups is not None:
-            over &= groups[s:e, None] == groups[None, s:e]
+        over &= groups[s:e, None] == groups[None, s:e]
         kept = alive
         while True:  # converges in at most (block length) rounds; each round settles at least one more box
             new = alive & ~(over & kept[:, None]).any(0)
@@ -79,7 +82,8 @@ def nms_torch(
                 break
             kept = new
         keep[s:e] = kept
-    return order[keep]
+    kept_idx = order[keep]
+    return kept_idx[scores[kept_idx].argsort(descending=True, stable=True)]
 
 
 def _batched_nms(boxes, scores, groups, iou_thres: float, rotated: bool) -> torch.Tensor:

@@ -80,7 +80,8 @@ class v8DetectionLoss:
         self.reg_max = head.reg_max
         self.no = self.nc + self.reg_max * 4
         self.use_dfl = self.reg_max > 1
-        stal = [float(s) for s in head.stride] if getattr(head, "end2end", False) else None
+        dual = getattr(head, "has_one2one", getattr(head, "end2end", False))  # YOLO26: small-target-aware candidates
+        stal = [float(s) for s in head.stride] if dual else None
         self.assigner = TaskAlignedAssigner(
             topk=tal_topk, num_classes=self.nc, alpha=0.5, beta=6.0, topk2=tal_topk2, stride=stal
         )
@@ -109,11 +110,8 @@ class v8DetectionLoss:
         pred_distri, pred_scores = flat.split((self.reg_max * 4, self.nc), 1)
         imgsz = torch.tensor(feats[0].shape[2:], device=flat.device, dtype=torch.float32) * float(self.stride[0])
         anchor_points, stride_tensor = make_anchors(feats, self.stride, 0.5)
-        return pred_distri.permute(0, 2, 1).contiguous(), pred_scores.permute(0, 2, 1).contiguous(), (
-            anchor_points,
-            stride_tensor,
-            imgsz,
-        )
+        pred_distri, pred_scores = pred_distri.permute(0, 2, 1).contiguous(), pred_scores.permute(0, 2, 1).contiguous()
+        return pred_distri, pred_scores, (anchor_points, stride_tensor, imgsz)
 
     def build_targets(self, batch: dict, bs: int, imgsz: torch.Tensor):
         """Batch labels -> (gt_labels Tensor[B, M, 1], gt_bboxes Tensor[B, M, 4] xyxy pixels, mask_gt, gt_index)."""
@@ -199,7 +197,7 @@ class E2ELoss:
     """
 
     def __init__(self, model: nn.Module, loss_fn: Callable[..., Any] = v8DetectionLoss) -> None:
-        self.one2many = loss_fn(model, tal_topk=10)
+        self.one2many = loss_fn(model, tal_topk=10, tal_topk2=None)
         self.one2one = loss_fn(model, tal_topk=7, tal_topk2=1)
         self.o2m, self.o2o = 1.0, 1.0
 

@@ -113,7 +113,7 @@ def test_malformed_entry_and_missing_nc(tmp_path):
 
 def test_scale_from_file_name_and_overrides():
     d = yaml_model_load("yolo11s-seg.yaml")
-    assert d["scale"] == "s" and d["yaml_file"].endswith("yolo11-seg.yaml")
+    assert d["scale"] == "s" and d["yaml_file"] == "yolo11s-seg.yaml" and d["head"][-1][2] == "Segment"
     assert guess_model_scale("path/yolov8x-pose.pt") == "x" and guess_model_scale("custom.yaml") == ""
     with torch.device("meta"):
         m = DetectionModel("yolo11n.yaml", ch=1, nc=7, verbose=False)

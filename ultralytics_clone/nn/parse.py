@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,34 @@ from torch import nn
 
 from ultralytics_clone.nn.modules import C3k2, Conv, Segment
 from ultralytics_clone.nn.registry import get_module, registered_names
-from ultralytics_clone.utils import LOGGER
+from ultralytics_clone.utils import LOGGER, ROOT
 from ultralytics_clone.utils.errors import ModelConfigError
 from ultralytics_clone.utils.ops import make_divisible
 
 _ACTIVATIONS = {f"nn.{n}()": getattr(nn, n) for n in ("SiLU", "ReLU", "ReLU6", "LeakyReLU", "Hardswish", "GELU", "Mish")}
 
 
+MODELS_DIR = ROOT / "cfg" / "models"
+
+
+def resolve_model_yaml(path: str | Path) -> Path | None:
+    """The file behind a model YAML name: the path itself, its unscaled family name next to it, or a bundled config."""
+    path = Path(str(path))
+    unified = path.with_name(re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", path.stem) + path.suffix)
+    for p in (path, unified):
+        if p.is_file():
+            return p
+    for name in (path.name, unified.name):
+        hits = sorted(MODELS_DIR.rglob(name)) if MODELS_DIR.is_dir() else []
+        if hits:
+            return hits[0]
+    return None
+
+
 def layer_lines(yaml_file: str | Path | None) -> list[int]:
     """1-based line of each backbone + head entry in the YAML file (empty when unknown)."""
-    if not yaml_file or not Path(yaml_file).is_file():
+    yaml_file = resolve_model_yaml(yaml_file) if yaml_file else None
+    if yaml_file is None:
         return []
     import yaml
 
@@ -200,4 +219,4 @@ def default_device_zero(ch: int, size: int, like: nn.Module) -> torch.Tensor:
                        dtype=p.dtype if p is not None else torch.float32)
 
 
-__all__ = ["parse_model", "layer_lines"]
+__all__ = ["parse_model", "layer_lines", "resolve_model_yaml", "MODELS_DIR"]

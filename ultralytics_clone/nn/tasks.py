@@ -15,12 +15,10 @@ import torch
 from torch import nn
 
 from ultralytics_clone.nn.modules import OBB, Classify, Conv, Detect, Pose, Segment
-from ultralytics_clone.nn.parse import default_device_zero, parse_model
-from ultralytics_clone.utils import LOGGER, ROOT
+from ultralytics_clone.nn.parse import MODELS_DIR, default_device_zero, parse_model, resolve_model_yaml
+from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.errors import ModelConfigError
 from ultralytics_clone.utils.torch_utils import fuse_conv_and_bn, initialize_weights, intersect_dicts, model_info
-
-MODELS_DIR = ROOT / "cfg" / "models"
 
 
 class BaseModel(nn.Module):
@@ -262,30 +260,25 @@ def guess_model_scale(model_path: str | Path) -> str:
     return m.group(1) if m else ""
 
 
-def _find_yaml(name: str) -> Path | None:
-    """Our bundled YAML called `name` (searched under cfg/models)."""
-    hits = sorted(MODELS_DIR.rglob(name)) if MODELS_DIR.is_dir() else []
-    return hits[0] if hits else None
-
-
 def yaml_model_load(path: str | Path) -> dict[str, Any]:
-    """Load a model YAML; a scaled name (yolo11s.yaml) resolves to its family file (yolo11.yaml) with scale s."""
+    """Load a model YAML; a scaled name (yolo11s.yaml) resolves to its family file (yolo11.yaml) with scale s.
+
+    `yaml_file` in the result is the name as requested (as Ultralytics stores it in checkpoints).
+    """
     from ultralytics_clone.utils.files import yaml_load
 
     path = Path(str(path))
-    unified = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", path.stem) + path.suffix
-    candidates = [path, path.with_name(unified)] if path.parent != Path(".") else []
-    file = next((p for p in candidates if p.is_file()), None) or _find_yaml(path.name) or _find_yaml(unified)
+    file = resolve_model_yaml(path)
     if file is None:
         raise ModelConfigError(
-            f"model YAML '{path}' not found: not a file, and neither '{path.name}' nor '{unified}' is among the bundled "
-            f"configs in {MODELS_DIR}; pass a path to your YAML or a bundled name such as 'yolo11n.yaml'"
+            f"model YAML '{path}' not found: it is not a file, and neither it nor its unscaled family name is among "
+            f"the bundled configs in {MODELS_DIR}; pass a path to your YAML or a bundled name such as 'yolo11n.yaml'"
         )
     d = yaml_load(file)
     if not isinstance(d, dict):
         raise ModelConfigError(f"model YAML '{file}' must hold a mapping, got {type(d).__name__}")
     d["scale"] = guess_model_scale(path) or d.get("scale", "")
-    d["yaml_file"] = str(file)
+    d["yaml_file"] = str(path)
     return d
 
 

@@ -281,6 +281,8 @@ def test_engines_receive_the_callbacks_dict_and_merged_args(det_pt, tmp_path):
     assert predictor.callbacks is model.callbacks and predictor.callbacks["on_predict_end"] == [calls.append]
     assert predictor.args["conf"] == 0.5 and predictor.args["mode"] == "predict" and predictor.args["imgsz"] == 256
     assert predictor.model is model.model and model.predictor is predictor
+    model("b.jpg", conf=0.6)  # the warm predictor is reused with the new arguments
+    assert model.predictor is predictor and predictor.args.conf == 0.6 and predictor.args.imgsz == 256
 
     metrics = model.val(validator=FakeValidator, data="x.yaml")
     validator = _Recorder.seen[-1]
@@ -305,9 +307,9 @@ def test_get_model_returning_none_is_a_hook_error():
         YOLO("yolo11n.yaml").train(trainer=NoneTrainer)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_unbuilt_modes_raise_not_implemented_naming_the_mode(mode, monkeypatch):
-    monkeypatch.setattr(_engines, "load_engine", lambda module, name: None)
+def test_unbuilt_modes_raise_not_implemented_naming_the_mode(monkeypatch):
     model = YOLO("yolo11n.yaml")
-    with pytest.raises(NotImplementedError, match=f"mode '{mode}'.*later release"):
-        getattr(model, mode)()
+    monkeypatch.setattr(_engines, "load_engine", lambda module, name: None)  # as if no engine existed yet
+    for mode in MODES:
+        with pytest.raises(NotImplementedError, match=f"mode '{mode}'.*later release"):
+            getattr(model, mode)()

@@ -69,7 +69,7 @@ def test_scale_comes_from_the_file_name():
 
 def test_task_argument_wins_over_guessing():
     assert YOLO("yolo11n.yaml", task="detect").task == "detect"
-    with pytest.raises(ValueError, match="depth"):
+    with pytest.raises(ValueError, match="task='depth'.*detect, segment"):
         YOLO("yolo11n.yaml", task="depth")
 
 

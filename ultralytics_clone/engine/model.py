@@ -48,7 +48,7 @@ class Model(nn.Module):
         self.ckpt_path: str | None = None
         self.overrides: dict[str, Any] = {}
         self.metrics = None
-        self.task = task
+        self.task = _check_task(task)
         self.model_name: str | None = None
         if isinstance(model, Model):
             self.__dict__.update(model.__dict__)
@@ -93,6 +93,7 @@ class Model(nn.Module):
                 f"YAML and copy the tensors in: YOLO('yolo11n.yaml').load('{path}')."
             )
         self.model, self.ckpt, self.ckpt_path = model, ckpt, str(path)
+        self.predictor = None  # a warm predictor would keep serving the previous network
         self.task = task or self._task_of(model)
         self.model.task = self.task
         self.overrides = self._reset_ckpt_args(ckpt.get("train_args") or getattr(model, "args", None) or {})
@@ -277,6 +278,7 @@ class Model(nn.Module):
             model, self.ckpt = _load_checkpoint(ckpt_io.resolve_weights(str(weights)))
             weights = model if model is not None else self.ckpt  # a bare state_dict transfers just as well
         self.model.load(weights)
+        self.predictor = None
         return self
 
     def save(self, filename: str | Path = "saved_model.pt") -> Path:
@@ -409,6 +411,15 @@ def _with_default_suffix(name: str) -> str:
     if not path.suffix and not path.exists() and path.name.lower().startswith("yolo"):
         return f"{name}.pt"
     return name
+
+
+def _check_task(task: str | None) -> str | None:
+    """`task` itself when None or one of the five tasks; ConfigError listing them otherwise."""
+    from ultralytics_clone.cfg.schema import TASKS
+
+    if task is not None and task not in TASKS:
+        raise ConfigError(f"task='{task}' is not a task; accepted: {', '.join(TASKS)} (or None to infer it).")
+    return task
 
 
 def _as_dict(args: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Every config (75) in the facts SUMMARY.tsv: our model's state_dict, parameters, layers and strides equal Ultralytics'."""
+"""Every config (75) in the facts SUMMARY.tsv: our state_dict, parameters, layers and strides equal Ultralytics'."""
 
 from __future__ import annotations
 

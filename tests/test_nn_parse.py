@@ -101,7 +101,8 @@ def test_wrong_argument_count_names_line(tmp_path):
 
 
 def test_malformed_entry_and_missing_nc(tmp_path):
-    f = write(tmp_path, TINY.format(block="Conv", frm="[3, 4, 5]").replace("[-1, 1, Conv, [64, 3, 2]] # 3", "[-1, Conv] # 3"))
+    text = TINY.format(block="Conv", frm="[3, 4, 5]").replace("[-1, 1, Conv, [64, 3, 2]] # 3", "[-1, Conv] # 3")
+    f = write(tmp_path, text)
     with pytest.raises(ModelConfigError, match=r"line 6 .*expected \[from, repeats, module, args\]"):
         DetectionModel(f, verbose=False)
     f = write(tmp_path, TINY.format(block="Conv", frm="[3, 4, 5]").replace("nc: 2\n", ""), "nonc.yaml")

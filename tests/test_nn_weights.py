@@ -134,7 +134,8 @@ def test_our_own_checkpoint_round_trips(tmp_path):
     model = DetectionModel("yolo11n.yaml", nc=3, verbose=False).eval()
     model.names = {0: "a", 1: "b", 2: "c"}
     f = tmp_path / "ours.pt"
-    torch.save({"epoch": 3, "model": model, "ema": None, "train_args": {"imgsz": 64}}, f, pickle_protocol=pickle.HIGHEST_PROTOCOL)
+    ckpt = {"epoch": 3, "model": model, "ema": None, "train_args": {"imgsz": 64}}
+    torch.save(ckpt, f, pickle_protocol=pickle.HIGHEST_PROTOCOL)
     loaded, ckpt = load_checkpoint(f)
     assert ckpt["epoch"] == 3 and loaded is not model
     assert loaded.names == model.names
@@ -154,7 +155,8 @@ def test_plain_state_dict_and_base_model_load(tmp_path, caplog):
     with caplog.at_level("INFO", logger="ultralytics_clone"):
         dst.load(src)
     n_total = len(dst.state_dict())
-    moved = [k for k, v in dst.state_dict().items() if torch.equal(v, src.state_dict()[k]) and v.shape == src.state_dict()[k].shape]
+    ssd = src.state_dict()
+    moved = [k for k, v in dst.state_dict().items() if v.shape == ssd[k].shape and torch.equal(v, ssd[k])]
     assert 0 < len(moved) < n_total
     assert f"/{n_total} items" in caplog.text
     # from a fixture path: everything but the 3-class output layers transfers into an 80-class model

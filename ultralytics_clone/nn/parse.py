@@ -24,7 +24,8 @@ from ultralytics_clone.utils import LOGGER, ROOT
 from ultralytics_clone.utils.errors import ModelConfigError
 from ultralytics_clone.utils.ops import make_divisible
 
-_ACTIVATIONS = {f"nn.{n}()": getattr(nn, n) for n in ("SiLU", "ReLU", "ReLU6", "LeakyReLU", "Hardswish", "GELU", "Mish")}
+_ACT_NAMES = ("SiLU", "ReLU", "ReLU6", "LeakyReLU", "Hardswish", "GELU", "Mish")
+_ACTIVATIONS = {f"nn.{n}()": getattr(nn, n) for n in _ACT_NAMES}
 
 
 MODELS_DIR = ROOT / "cfg" / "models"
@@ -133,7 +134,9 @@ def parse_model(d: dict, ch: int, verbose: bool = True) -> tuple[nn.Sequential, 
     if not act:
         return _parse_layers(d, ch, verbose)
     if act not in _ACTIVATIONS:
-        raise ModelConfigError(f"{d.get('yaml_file') or '<dict>'}: activation {act!r} not supported; accepted: {sorted(_ACTIVATIONS)}")
+        raise ModelConfigError(
+            f"{d.get('yaml_file') or '<dict>'}: activation {act!r} not supported; accepted: {sorted(_ACTIVATIONS)}"
+        )
     saved, Conv.default_act = Conv.default_act, _ACTIVATIONS[act]()
     try:
         return _parse_layers(d, ch, verbose)
@@ -154,7 +157,8 @@ def _parse_layers(d: dict, ch: int, verbose: bool) -> tuple[nn.Sequential, list[
     chs, layers, save, legacy = [ch], [], [], True
     for i, entry in enumerate(entries):
         if not isinstance(entry, (list, tuple)) or len(entry) != 4:
-            raise ModelConfigError(f"{where(i, entry if isinstance(entry, list) else [entry])}: expected [from, repeats, module, args]")
+            shown = entry if isinstance(entry, list) else [entry]
+            raise ModelConfigError(f"{where(i, shown)}: expected [from, repeats, module, args]")
         f, n, name, args = entry
         fs = _check_from(f, i, where(i, entry))
         spec = get_module(str(name))

@@ -57,7 +57,8 @@ def register_module(module: type | None = None, *, name: str | None = None, kind
         old = _REGISTRY.get(key)
         if old is not None and old.cls is not cls:
             raise ValueError(
-                f"register_module: the name {key!r} is already registered to {old.cls.__module__}.{old.cls.__qualname__}; "
+                f"register_module: the name {key!r} is already registered to "
+                f"{old.cls.__module__}.{old.cls.__qualname__}; "
                 f"pick another name with register_module(name=...)"
             )
         _REGISTRY[key] = ModuleSpec(cls, kind)

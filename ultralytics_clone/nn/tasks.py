@@ -292,7 +292,8 @@ def guess_model_task(model: dict | nn.Module | str | Path) -> str:
     if isinstance(model, nn.Module):
         if isinstance(getattr(model, "task", None), str) and model.task in TASK_MODELS:
             return model.task
-        for cls, task in ((Segment, "segment"), (Pose, "pose"), (OBB, "obb"), (Classify, "classify"), (Detect, "detect")):
+        heads = ((Segment, "segment"), (Pose, "pose"), (OBB, "obb"), (Classify, "classify"), (Detect, "detect"))
+        for cls, task in heads:
             if any(isinstance(m, cls) for m in model.modules()):
                 return task
     if isinstance(model, (str, Path)):
@@ -310,7 +311,7 @@ def attempt_load_one_weight(weight: str | Path, device=None, inplace: bool = Tru
 
     model, ckpt = load_checkpoint(weight, device=device or "cpu")
     if model is None:
-        raise ModelConfigError(f"'{weight}' holds a bare state_dict; build the model from its YAML and call model.load()")
+        raise ModelConfigError(f"'{weight}' holds a bare state_dict; build the model from its YAML, then model.load()")
     model.eval()
     for m in model.modules():
         if isinstance(m, Detect):

@@ -28,7 +28,8 @@ _ALLOWED = {
     "__builtin__": {"set", "frozenset", "slice"},
     "copyreg": {"_reconstructor"},
     "torch": {"Size", "device", "dtype", "Tensor", "float16", "float32", "float64", "bfloat16", "int64", "int32",
-              "int16", "int8", "uint8", "bool", "finfo", "iinfo", "memory_format", "contiguous_format", "channels_last"},
+              "int16", "int8", "uint8", "bool", "finfo", "iinfo", "memory_format", "contiguous_format",
+              "channels_last"},
     "torch._utils": {"_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_parameter", "_rebuild_parameter_with_state"},
     "torch._tensor": {"_rebuild_from_type_v2"},
     "torch.nn.parameter": {"Parameter"},
@@ -109,7 +110,9 @@ def restricted_load(path: str | Path) -> Any:
     except CloneError:
         raise
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, AttributeError, TypeError) as e:
-        raise CheckpointError(f"checkpoint '{path}' could not be read ({type(e).__name__}: {e}); is it a complete .pt file?") from e
+        raise CheckpointError(
+            f"checkpoint '{path}' could not be read ({type(e).__name__}: {e}); is it a complete .pt file?"
+        ) from e
 
 
 def foreign_state_dict(obj: Any, prefix: str = "", out: dict | None = None) -> dict[str, torch.Tensor]:

@@ -124,7 +124,8 @@ def get_num_gradients(model: nn.Module) -> int:
 
 def _bn_flops(*args, out_shape=None, **kwargs) -> int:
     """Unfused eval BatchNorm: subtract mean, divide by std, scale, shift = 4 FLOPs per output element."""
-    shape = out_shape[0] if isinstance(out_shape, (tuple, list)) and isinstance(out_shape[0], (tuple, list, torch.Size)) else out_shape
+    first = out_shape[0] if isinstance(out_shape, (tuple, list)) else None
+    shape = first if isinstance(first, (tuple, list, torch.Size)) else out_shape
     n = 1
     for d in shape:
         n *= int(d)
@@ -133,7 +134,8 @@ def _bn_flops(*args, out_shape=None, **kwargs) -> int:
 
 def _norm_flop_formulas() -> dict:
     ops = torch.ops.aten
-    return {op: _bn_flops for op in (ops._native_batch_norm_legit_no_training, ops.native_batch_norm, ops._native_batch_norm_legit)}
+    bn_ops = (ops._native_batch_norm_legit_no_training, ops.native_batch_norm, ops._native_batch_norm_legit)
+    return {op: _bn_flops for op in bn_ops}
 
 
 def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
@@ -172,7 +174,8 @@ def model_info(model: nn.Module, detailed: bool = False, verbose: bool = True, i
         LOGGER.info(f"{'layer':>5}{'name':>40}{'gradient':>9}{'parameters':>12}{'shape':>20}{'mu':>10}{'sigma':>10}")
         for i, (name, p) in enumerate(model.named_parameters()):
             mu, sd = (p.mean().item(), p.std().item()) if p.numel() > 1 and not p.is_meta else (0.0, 0.0)
-            LOGGER.info(f"{i:5g}{name:>40}{p.requires_grad!s:>9}{p.numel():12g}{str(list(p.shape)):>20}{mu:10.3g}{sd:10.3g}")
+            shape = str(list(p.shape))
+            LOGGER.info(f"{i:5g}{name:>40}{p.requires_grad!s:>9}{p.numel():12g}{shape:>20}{mu:10.3g}{sd:10.3g}")
     flops = get_flops(model, imgsz)
     fused = " (fused)" if getattr(model, "is_fused", lambda: False)() else ""
     gf = f", {flops:.1f} GFLOPs" if flops else ""

@@ -1,7 +1,7 @@
 """Every building block a model YAML can name, re-exported flat (`from ultralytics_clone.nn.modules import Conv`)."""
 
 from ultralytics_clone.nn.modules.attention import C2PSA, Attention, PSABlock
-from ultralytics_clone.nn.modules.block import C2f, C3, C3k, C3k2, DFL, SPPF, Bottleneck, Proto, Proto26
+from ultralytics_clone.nn.modules.block import C3, DFL, SPPF, Bottleneck, C2f, C3k, C3k2, Proto, Proto26
 from ultralytics_clone.nn.modules.conv import Concat, Conv, DWConv, autopad
 from ultralytics_clone.nn.modules.flow import RealNVP
 from ultralytics_clone.nn.modules.head import Classify, Detect

@@ -102,7 +102,7 @@ class Detect(nn.Module):
         return y if self.export else (y, raw)
 
     def _boxes_and_scores(self, feats: list[torch.Tensor]) -> torch.Tensor:
-        """Decode levels -> Tensor[B, 4 + nc, A]: boxes in input pixels (xyxy when end2end else xywh), sigmoid scores."""
+        """Levels -> Tensor[B, 4 + nc, A]: boxes in input pixels (xyxy if end2end else xywh), sigmoid scores."""
         b = feats[0].shape[0]
         x_cat = torch.cat([f.view(b, self.no, -1) for f in feats], 2)
         if self.dynamic or self.shape != feats[0].shape:

@@ -349,3 +349,21 @@ def test_model_loss_on_real_models(cfg, n_items):
     with torch.no_grad():
         eval_items = model.loss(batch, model(batch["img"]))[1]  # validation computes the loss on eval outputs
     assert eval_items.shape == (n_items,) and torch.isfinite(eval_items).all()
+
+
+def test_yolo26n_overfits_one_batch():
+    from ultralytics_clone.nn.tasks import DetectionModel
+
+    torch.manual_seed(0)
+    model = DetectionModel("yolo26n.yaml", nc=3, verbose=False).train()
+    batch = dict(_batch(), img=torch.rand(2, 3, SIZE, SIZE))
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    history = []
+    for _ in range(10):
+        loss, items = model.loss(batch)
+        opt.zero_grad()
+        loss.sum().backward()
+        opt.step()
+        history.append(items)
+    assert isinstance(model.criterion, E2ELoss)
+    assert history[-1].sum() < 0.5 * history[0].sum() and history[-1][1] < 0.5 * history[0][1]

@@ -62,8 +62,14 @@ def test_user_module_usable_by_name(tmp_path):
 
 
 def test_register_module_rejects_duplicates_and_non_modules():
+    def other_class():
+        class GatedConvT(nn.Module):  # same name, different class
+            pass
+
+        return GatedConvT
+
     with pytest.raises(ValueError, match="already registered"):
-        register_module(type("GatedConvT", (nn.Module,), {}))
+        register_module(other_class())
     assert register_module(GatedConvT) is GatedConvT  # same class again is fine
     with pytest.raises(ValueError, match="nn.Module subclass"):
         register_module(int)
@@ -152,3 +158,19 @@ def test_ultralytics_module_paths_import():
     from ultralytics_clone.nn.modules.head import OBB, Classify, Detect, Pose, Segment  # noqa: F401
 
     assert issubclass(Segment, Detect) and issubclass(C3k2, torch.nn.Module)
+
+
+def test_registry_docstring_example_runs(tmp_path):
+    """The usage example in nn/registry.py works as written (run twice: a re-run class statement may re-register)."""
+    import re as _re
+
+    from ultralytics_clone.nn import registry
+
+    block = _re.search(r"::\n\n(.*?)\n\n    #", registry.__doc__, _re.S).group(1)
+    code = "\n".join(line[4:] for line in block.splitlines())
+    for _ in range(2):
+        ns: dict = {}
+        exec(code, ns)  # noqa: S102 - our own docstring
+    f = write(tmp_path, TINY.format(block="GatedConv", frm="[3, 4, 5]"))
+    model = DetectionModel(f, verbose=False)
+    assert type(model.model[2]).__name__ == "GatedConv" and model.model[2] is not None

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ultralytics_clone.utils import LOGGER
+
 KINDS = ("channels", "repeat", "plain", "concat", "head", "batchnorm")
 
 
@@ -45,7 +47,8 @@ _REGISTRY: dict[str, ModuleSpec] = {}
 def register_module(module: type | None = None, *, name: str | None = None, kind: str = "channels"):
     """Register an nn.Module subclass under `name` (default: its class name); usable bare or as a decorator.
 
-    Raises ValueError for a name already taken by another class, a non-module, or an unknown kind.
+    Raises ValueError for a name already taken by another class, a non-module, or an unknown kind. Running the same
+    class statement again (same module and qualified name) replaces the entry with a warning.
     """
 
     def _register(cls: type) -> type:
@@ -55,7 +58,9 @@ def register_module(module: type | None = None, *, name: str | None = None, kind
             raise ValueError(f"register_module: unknown kind {kind!r} for {cls.__name__}; accepted: {', '.join(KINDS)}")
         key = name or cls.__name__
         old = _REGISTRY.get(key)
-        if old is not None and old.cls is not cls:
+        if old is not None and old.cls is not cls and _same_definition(old.cls, cls):
+            LOGGER.warning(f"register_module: re-registering {key!r} (its class was defined again)")
+        elif old is not None and old.cls is not cls:
             raise ValueError(
                 f"register_module: the name {key!r} is already registered to "
                 f"{old.cls.__module__}.{old.cls.__qualname__}; "
@@ -65,6 +70,11 @@ def register_module(module: type | None = None, *, name: str | None = None, kind
         return cls
 
     return _register(module) if module is not None else _register
+
+
+def _same_definition(a: type, b: type) -> bool:
+    """Same module and qualified name: a class statement run again (notebook cell, re-imported script)."""
+    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
 def get_module(name: str) -> ModuleSpec | None:

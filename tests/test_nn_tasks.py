@@ -176,3 +176,15 @@ def test_predict_embed_returns_pooled_features():
     with torch.no_grad():
         emb = m.predict(X, embed=[10])
     assert len(emb) == 2 and emb[0].shape == (256,)
+
+
+def test_export_mode_returns_decoded_tensor_and_prototypes():
+    m = build("yolo11n-seg.yaml", "segment", nc=3).eval()
+    m.model[-1].export = True
+    with torch.no_grad():
+        y, proto = m(X)
+    assert y.shape == (2, 4 + 3 + 32, A) and proto.shape == (2, 32, 16, 16)
+    d = build("yolo11n.yaml", "detect", nc=3).eval()
+    d.model[-1].export = True
+    with torch.no_grad():
+        assert d(X).shape == (2, 7, A)

@@ -170,3 +170,14 @@ def test_attempt_load_helpers():
     model, ckpt = attempt_load_one_weight(FIXTURES / "yolo11n.pt", fuse=True)
     assert not model.training and model.is_fused() and ckpt["train_args"]["epochs"] == 96
     assert isinstance(attempt_load_weights([FIXTURES / "yolov8n.pt"]), DetectionModel)
+
+
+def test_numpy_and_plain_data_in_checkpoints_are_allowed(tmp_path):
+    import datetime
+
+    model = DetectionModel("yolo11n.yaml", nc=2, verbose=False)
+    extra = {"arr": np.arange(6, dtype=np.float32).reshape(2, 3), "when": datetime.datetime(2026, 1, 1), "p": Path("x")}
+    f = tmp_path / "np.pt"
+    torch.save({"model": model, "train_metrics": extra}, f)  # protocol 2: bytes go through _codecs.encode
+    _, ckpt = load_checkpoint(f)
+    assert np.array_equal(ckpt["train_metrics"]["arr"], extra["arr"]) and ckpt["train_metrics"]["p"] == Path("x")

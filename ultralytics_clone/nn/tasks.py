@@ -319,6 +319,13 @@ def attempt_load_one_weight(weight: str | Path, device=None, inplace: bool = Tru
     return (model.fuse(verbose=False) if fuse else model), ckpt
 
 
+def torch_safe_load(weight: str | Path) -> tuple[dict, str]:
+    """(checkpoint dict, file) read through the restricted unpickler; its model entries are our rebuilt models."""
+    from ultralytics_clone.nn.weights import load_checkpoint
+
+    return load_checkpoint(weight)[1], str(weight)
+
+
 def attempt_load_weights(weights, device=None, inplace: bool = True, fuse: bool = False) -> nn.Module:
     """The model of one .pt (a list is accepted for Ultralytics compatibility; ensembles are not supported)."""
     if isinstance(weights, (list, tuple)):
@@ -329,7 +336,7 @@ def attempt_load_weights(weights, device=None, inplace: bool = True, fuse: bool 
 
 
 __all__ = [
-    "attempt_load_one_weight", "attempt_load_weights",
+    "attempt_load_one_weight", "attempt_load_weights", "torch_safe_load",
     "BaseModel", "DetectionModel", "SegmentationModel", "PoseModel", "OBBModel", "ClassificationModel",
     "yaml_model_load", "guess_model_task", "guess_model_scale", "TASK_MODELS",
 ]

@@ -27,6 +27,7 @@ _ALLOWED = {
     "builtins": {"set", "frozenset", "slice", "range", "complex", "tuple", "list", "dict", "bytearray", "bytes"},
     "__builtin__": {"set", "frozenset", "slice"},
     "copyreg": {"_reconstructor"},
+    "_codecs": {"encode"},  # bytes under pickle protocol 2 (numpy array payloads)
     "torch": {"Size", "device", "dtype", "Tensor", "float16", "float32", "float64", "bfloat16", "int64", "int32",
               "int16", "int8", "uint8", "bool", "finfo", "iinfo", "memory_format", "contiguous_format",
               "channels_last"},

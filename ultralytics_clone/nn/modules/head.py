@@ -99,7 +99,11 @@ class Detect(nn.Module):
         y = self.inference(branch)
         if self.end2end:
             y = self.postprocess(y.permute(0, 2, 1), self.max_det)
-        return y if self.export else (y, raw)
+        return self.export_output(y, raw) if self.export else (y, raw)
+
+    def export_output(self, y: torch.Tensor, raw):
+        """What forward returns when `export` is set: the decoded tensor alone (Segment adds its prototypes)."""
+        return y
 
     def _boxes_and_scores(self, feats: list[torch.Tensor]) -> torch.Tensor:
         """Levels -> Tensor[B, 4 + nc, A]: boxes in input pixels (xyxy if end2end else xywh), sigmoid scores."""

@@ -67,6 +67,10 @@ class Segment(_ExtraHead):
     def inference(self, raw) -> torch.Tensor:
         return torch.cat((self._boxes_and_scores(raw[0]), raw[1]), 1)
 
+    def export_output(self, y: torch.Tensor, raw):
+        """(y, proto): exported segment models need the prototypes to assemble masks."""
+        return y, (raw["one2many"] if isinstance(raw, dict) else raw)[2]
+
 
 class Pose(_ExtraHead):
     """Detect + K keypoints per anchor. training: (feats, kpts Tensor[B, K*ndim, A]);

@@ -260,8 +260,7 @@ class CopyPaste(BaseMixTransform):
         if len(cand):
             paste = np.zeros((h, w), dtype=np.uint8)
             cv2.drawContours(paste, list(src_inst.segments[cand].round().astype(np.int32)), -1, 1, cv2.FILLED)
-            sel = paste.astype(bool)
-            img[sel] = src_img[sel]
+            img = cv2.copyTo(src_img, paste, img)  # writes into img where the pasted outlines are
             inst = Instances.concatenate([inst, src_inst[cand]], axis=0)
             cls = np.concatenate([cls, src_cls[cand]], 0)
         labels.update(img=img, instances=inst, cls=cls)

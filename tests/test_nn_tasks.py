@@ -73,6 +73,9 @@ def test_fuse_keeps_outputs(name):
     assert model.is_fused() and not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
     a, b = (o[0] if isinstance(o, tuple) else o for o in (before, after))
     assert (a - b).abs().max() <= 1e-5 * max(1.0, a.abs().max())  # relative to the largest value (pixels)
+    if a.ndim == 3:  # class scores (0-1) stay within 1e-5 absolute
+        nc = len(model.names)
+        assert (a[:, 4 : 4 + nc] - b[:, 4 : 4 + nc]).abs().max() <= 1e-5
 
 
 X = torch.rand(2, 3, 64, 64)

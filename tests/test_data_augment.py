@@ -123,7 +123,7 @@ def _iou(a, b) -> float:
     return inter / ((a[2:] - a[:2]).prod() + (b[2:] - b[:2]).prod() - inter)
 
 
-def check_consistent(labels: dict, task: str, box_iou: float = 0.9, min_area: float = 150.0) -> int:
+def check_consistent(labels: dict, task: str, box_iou: float = 0.9, min_area: float = 150.0, lr: bool = True) -> int:
     """Assert each labelled object coincides with its drawn pixels; returns how many objects were checked."""
     img = labels["img"]
     h, w = img.shape[:2]
@@ -160,7 +160,7 @@ def check_consistent(labels: dict, task: str, box_iou: float = 0.9, min_area: fl
             iou = inter / union
             assert iou > (0.75 if union >= 100 else 0.5), f"object {i}: polygon/pixels IoU {iou:.2f}"
         if task == "pose":
-            _check_keypoints(img, inst.keypoints[i])
+            _check_keypoints(img, inst.keypoints[i], lr)
         checked += 1
     return checked
 
@@ -175,7 +175,7 @@ def polygon_colour_fraction(img: np.ndarray, poly: np.ndarray, color, task: str 
     return float((shown & m).sum() / max(m.sum(), 1))
 
 
-def _check_keypoints(img: np.ndarray, kpts: np.ndarray) -> None:
+def _check_keypoints(img: np.ndarray, kpts: np.ndarray, lr: bool = True) -> None:
     h, w = img.shape[:2]
     for j, (x, y, v) in enumerate(kpts):
         if v == 0 or not (2 <= x < w - 2 and 2 <= y < h - 2):
@@ -183,7 +183,7 @@ def _check_keypoints(img: np.ndarray, kpts: np.ndarray) -> None:
         xi, yi = int(x), int(y)
         patch = img[yi - 1 : yi + 2, xi - 1 : xi + 2]
         assert _color_mask(patch, KPT_COLORS[j]).any(), f"keypoint {j} at ({x:.1f}, {y:.1f}) misses its marker"
-    if kpts[0, 2] > 0 and kpts[1, 2] > 0:
+    if lr and kpts[0, 2] > 0 and kpts[1, 2] > 0:
         assert kpts[0, 0] < kpts[1, 0], "left/right keypoints were not swapped by flip_idx"
 
 
@@ -385,6 +385,38 @@ def test_v8_transforms_with_copy_paste_keeps_polygons_on_shapes(task, mode):
                 assert polygon_colour_fraction(labels["img"], inst.segments[j], PALETTE[c], task) > 0.5
                 checked += 1
     assert checked >= 12
+
+
+RANGE_ENDS = [
+    dict(hsv_h=1.0, hsv_s=1.0, hsv_v=1.0, flipud=1.0, fliplr=1.0, mixup=1.0, cutmix=1.0, copy_paste=1.0),
+    dict(degrees=180.0, shear=180.0, perspective=0.001, translate=1.0, scale=2.0, mosaic=0.0),
+    dict(degrees=-180.0, shear=-180.0, translate=0.0, scale=0.0, mosaic=1.0, copy_paste_mode="mixup", copy_paste=1.0),
+]
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("kw", RANGE_ENDS, ids=["colour-mix", "geometry-max", "geometry-min"])
+def test_v8_transforms_range_ends_give_valid_samples(task, kw):
+    ds = ShapesDataset(task)
+    pipeline = v8_transforms(ds, IMGSZ, _hyp(**kw))
+    pipeline.append(Format(return_mask=task == "segment", return_keypoint=task == "pose", return_obb=task == "obb"))
+    for i in range(4):
+        out = pipeline(ds.get_image_and_label(i))
+        n = len(out["cls"])
+        assert out["img"].shape == (3, IMGSZ, IMGSZ) and out["bboxes"].shape == (n, 5 if task == "obb" else 4)
+        assert torch.isfinite(out["bboxes"]).all() and out["batch_idx"].shape == (n,)
+        if n and task != "obb":
+            assert out["bboxes"].min() >= 0 and out["bboxes"].max() <= 1
+        if task == "pose":
+            assert out["keypoints"].shape == (n, 3, 3)
+
+
+def test_half_turn_rotation_keeps_labels_on_shapes():
+    ds = ShapesDataset("pose")
+    for i in range(4):
+        t = RandomPerspective(degrees=180.0, translate=0.0, scale=0.0, pre_transform=LetterBox((IMGSZ, IMGSZ)))
+        labels = t(ds.get_image_and_label(i))
+        assert check_consistent(labels, "pose", lr=False) >= 1  # upside down, left and right trade places
 
 
 def test_v8_transforms_default_hyperparameters_and_format():

@@ -286,3 +286,21 @@ def test_run_log_round_trip(tmp_path):
     back = RunLog(tmp_path / "results.csv").load().read()
     assert back["epoch"] == [1, 2] and back["train/loss"] == [0.25, 0.2] and back["custom/f1"][1] == 0.3
     assert RunLog(tmp_path / "results.csv").load(upto_epoch=1).read()["epoch"] == [1]
+
+
+def test_seed000_trainer_alone_with_time_budget(tmp_path):
+    """Seed 000: DetectionTrainer(overrides=...).train(); trainer.best. time= (hours) re-plans to what fits: here 1."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from ultralytics_clone.yolo.v8.detect import DetectionTrainer as OldPathTrainer
+
+    trainer = OldPathTrainer(overrides={"model": "yolo11n.yaml", "epochs": 5, "time": 1e-5, "project": str(tmp_path),
+                                        "name": "t", **TINY})  # fmt: skip
+    epochs = _record(trainer, ["on_train_epoch_start"])
+    trainer.train()
+    assert len(epochs) == 1 and trainer.epochs == 1 and trainer.best.is_file()
+    assert trainer.read_results_csv()["epoch"] == [1]
+    with pytest.raises(ConfigError, match="model= is required"):
+        DetectionTrainer(overrides={"epochs": 1, "project": str(tmp_path), **TINY}).train()

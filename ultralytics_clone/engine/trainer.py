@@ -59,6 +59,11 @@ class BaseTrainer(CallbackMixin):
         if self.device.type in {"cpu", "mps"}:
             self.args.workers = 0  # worker processes rarely pay off without a GPU to feed
         self.model: Any = self.args.model
+        if not self.args.data:
+            from ultralytics_clone.cfg import TASK2DATA
+
+            self.args.data = TASK2DATA.get(self.args.task, "shapes-det.yaml")
+            LOGGER.warning(f"data= was not given; using the built-in offline data set '{self.args.data}'.")
         self.data = self.get_dataset()
         self.ema: ModelEMA | None = None
         self.optimizer: torch.optim.Optimizer | None = None

@@ -46,6 +46,7 @@ class BaseValidator(CallbackMixin):
         if self.args.conf is None:
             self.args.conf = 0.01 if self.args.task == "obb" else 0.001
         self.plots: dict = {}
+        self._autocast = False
         self._init_callbacks(_callbacks)
 
     @torch.no_grad()
@@ -67,7 +68,7 @@ class BaseValidator(CallbackMixin):
             self.run_callbacks("on_val_batch_start")
             with profilers[0]:
                 batch = self.preprocess(batch)
-            with profilers[1]:
+            with profilers[1], torch.autocast(self.device.type, enabled=self._autocast):
                 preds = model(batch["img"])
             with profilers[2]:
                 if self.training:
@@ -83,7 +84,6 @@ class BaseValidator(CallbackMixin):
         self.print_results()
         self.run_callbacks("on_val_end")
         if self.training:
-            model.float()
             losses = trainer.label_loss_items(self.loss.cpu() / len(self.dataloader), prefix="val")
             return {**stats, **losses}
         LOGGER.info("Speed: {:.1f}ms preprocess, {:.1f}ms inference, {:.1f}ms loss, {:.1f}ms postprocess per image".format(
@@ -98,9 +98,10 @@ class BaseValidator(CallbackMixin):
         """Use the trainer's device, data, test loader and (EMA) model, in half precision under AMP on CUDA."""
         self.device = trainer.device
         self.data = trainer.data
-        self.args.half = self.device.type == "cuda" and bool(trainer.amp)
+        # AMP through autocast, not model.half(): halving the EMA in place would round its weights every epoch
+        self._autocast = self.device.type == "cuda" and bool(trainer.amp)
+        self.args.half = False
         model = trainer.ema.ema if trainer.ema is not None else trainer.model
-        model = model.half() if self.args.half else model.float()
         self.loss = torch.zeros_like(trainer.loss_items, device=trainer.device)
         self.args.plots &= trainer.epoch == trainer.epochs - 1
         return model

@@ -57,6 +57,12 @@ class DetectionTrainer(BaseTrainer):
         """A DetectionModel for `cfg` with the data set's class count, loaded from `weights` when given."""
         from ultralytics_clone.nn.tasks import DetectionModel
 
+        if cfg is None and weights is None:
+            from ultralytics_clone.utils.errors import ConfigError
+
+            raise ConfigError("model= is required to train, e.g. model='yolo11n.yaml' (from scratch, offline) or "
+                              "model='path/to/last.pt'; or override get_model() to build your own network.")  # fmt: skip
+        cfg = cfg if cfg is not None else getattr(weights, "yaml", None)
         model = DetectionModel(cfg, nc=self.data["nc"], ch=self.data.get("channels", 3), verbose=verbose and RANK == -1)
         if weights:
             model.load(weights)

@@ -38,7 +38,8 @@ def _leftovers(folder) -> list[str]:
 
 def test_make_checkpoint_has_ultralytics_keys_in_order():
     model = _tiny()
-    ck_dict = ck.make_checkpoint(model, epoch=3, best_fitness=0.5, train_args=DEFAULT_CFG, train_metrics={"fitness": 0.5})
+    ck_dict = ck.make_checkpoint(model, epoch=3, best_fitness=0.5, train_args=DEFAULT_CFG,
+                                 train_metrics={"fitness": 0.5})  # fmt: skip
     assert set(ck_dict) == SEED_003_KEYS
     assert tuple(ck_dict) == ck.CKPT_KEYS
     assert ck_dict["version"] == __version__

@@ -141,10 +141,12 @@ class Model(nn.Module):
         """The `key` class of this model's task; NotImplementedError naming `mode` when it is not built yet."""
         task_map = self.task_map
         if self.task not in task_map:
-            raise ConfigError(f"task='{self.task}' is not supported by {type(self).__name__}; accepted: {', '.join(task_map)}.")
+            raise ConfigError(
+                f"task='{self.task}' is not supported by {type(self).__name__}; accepted: {', '.join(task_map)}."
+            )
         engine = task_map[self.task].get(key)
         if engine is None:
-            raise _not_built(mode, f"the {self.task} {key}")
+            raise _not_built(mode, f"the {self.task} {key} of {type(self).__name__}")
         return engine
 
     def _args_for(self, custom: dict[str, Any], kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -180,7 +182,7 @@ class Model(nn.Module):
         """predict() with a multi-object tracker (tracker=botsort.yaml|bytetrack.yaml); ids on results' boxes."""
         self._smart_load("predictor", "track")
         if not hasattr(self.predictor, "trackers"):
-            register_tracker = _engine("ultralytics_clone.trackers", "register_tracker", "track", "the trackers")
+            register_tracker = _engine("ultralytics_clone.trackers", "register_tracker", "track", "the tracker")
             register_tracker(self, persist)
         kwargs.update(conf=kwargs.get("conf") or 0.1, batch=kwargs.get("batch") or 1, mode="track")
         return self.predict(source=source, stream=stream, **kwargs)
@@ -218,7 +220,8 @@ class Model(nn.Module):
             args["resume"] = self.ckpt_path or args["resume"]
         self.trainer = trainer_cls(overrides=args, _callbacks=self.callbacks)
         if not args.get("resume"):  # hand our network (and its weights when loaded from a checkpoint) over
-            built = self.trainer.get_model(cfg=getattr(self.model, "yaml", None), weights=self.model if self.ckpt else None)
+            weights = self.model if self.ckpt else None
+            built = self.trainer.get_model(cfg=getattr(self.model, "yaml", None), weights=weights)
             if built is None:
                 raise HookError(f"{type(self.trainer).__name__}.get_model() returned None; expected an nn.Module.")
             self.trainer.model = self.model = built
@@ -241,7 +244,7 @@ class Model(nn.Module):
     def benchmark(self, **kwargs: Any) -> Any:
         """Export to each format, validate and time it (utils.benchmarks.benchmark); one row per format."""
         self._check_is_pytorch_model("benchmark")
-        benchmark = _engine("ultralytics_clone.utils.benchmarks", "benchmark", "benchmark", "the benchmark")
+        benchmark = _engine("ultralytics_clone.utils.benchmarks", "benchmark", "benchmark", "utils.benchmarks")
         from ultralytics_clone.cfg import DEFAULT_CFG_DICT
 
         args = {**DEFAULT_CFG_DICT, **_as_dict(getattr(self.model, "args", None)), "verbose": False, **kwargs}
@@ -434,8 +437,8 @@ def _as_dict(args: Any) -> dict[str, Any]:
 def _not_built(mode: str, what: str) -> NotImplementedError:
     """The error for a mode whose engine lands in a later release."""
     return NotImplementedError(
-        f"mode '{mode}' is not available in this release of ultralytics_clone: {what} lands in a later release. "
-        "Available now: building models from YAML, loading .pt checkpoints, info(), fuse(), save() and load()."
+        f"mode '{mode}' is not available in this release of ultralytics_clone: {what} is not built yet and lands in "
+        "a later release. Modes whose engines exist work as usual."
     )
 
 

@@ -19,7 +19,11 @@ ENGINE_PREFIX = {
     "obb": "OBB",
 }
 # Engine kind -> (module file inside the task package, class-name suffix).
-ENGINE_KINDS = {"trainer": ("train", "Trainer"), "validator": ("val", "Validator"), "predictor": ("predict", "Predictor")}
+ENGINE_KINDS = {
+    "trainer": ("train", "Trainer"),
+    "validator": ("val", "Validator"),
+    "predictor": ("predict", "Predictor"),
+}
 
 
 def load_engine(module: str, name: str) -> Any | None:

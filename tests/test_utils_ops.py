@@ -153,6 +153,7 @@ def test_rotated_box_round_trip_and_min_area_rect():
     (cx, cy), (w, h), _ = cv2.minAreaRect(quad[0])
     ours = xyxyxyxy2xywhr(quad)[0]
     assert abs(ours[2] * ours[3] - w * h) < 1e-2 * w * h and abs(ours[0] - cx) < 0.05 and abs(ours[1] - cy) < 0.05
+    assert xyxyxyxy2xywhr(np.zeros((0, 8))).shape == (0, 5) and xyxyxyxy2xywhr(torch.zeros(0, 4, 2)).shape == (0, 5)
     t = xywhr2xyxyxyxy(torch.tensor([[10.0, 20.0, 30.0, 10.0, 0.0]]))
     torch.testing.assert_close(t, torch.tensor([[[25.0, 25.0], [25.0, 15.0], [-5.0, 15.0], [-5.0, 25.0]]]))
 

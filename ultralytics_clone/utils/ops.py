@@ -159,30 +159,37 @@ def ltwh2xyxy(x: Array) -> Array:
 
 
 def xyxyxyxy2xywhr(x: Array) -> Array:
-    """Corner quads (Array[N, 8] or [N, 4, 2]) -> minimum-area rotated boxes (Array[N, 5]) xywhr, angle in [0, pi/2)."""
+    """Corner quads (Array[N, 8] or [N, 4, 2]) -> minimum-area rotated boxes (Array[N, 5]) xywhr, angle in [0, pi/2).
+
+    Vectorised rotating calipers: every hull edge direction is among the point pairs, so all pairs are tried at once.
+    Runs on the tensor's device (numpy input is computed on the CPU) and returns the input's array type, float32.
+    """
     is_torch = isinstance(x, torch.Tensor)
-    pts = x.detach().cpu().double().numpy() if is_torch else np.asarray(x, dtype=np.float64)
+    pts = (x.detach() if is_torch else torch.from_numpy(np.asarray(x))).double()
+    if not len(pts):
+        out = torch.zeros((0, 5), device=pts.device)
+        return out if is_torch else out.numpy()
     pts = pts.reshape(len(pts), -1, 2)
-    i, j = np.triu_indices(pts.shape[1], k=1)
-    edges = pts[:, j] - pts[:, i]  # (N, E, 2): every hull edge direction is among the point pairs
-    theta = np.arctan2(edges[..., 1], edges[..., 0])
-    cos, sin = np.cos(theta)[..., None], np.sin(theta)[..., None]  # (N, E, 1)
-    u = pts[:, None, :, 0] * cos + pts[:, None, :, 1] * sin  # (N, E, P) projections on the edge axis
-    v = -pts[:, None, :, 0] * sin + pts[:, None, :, 1] * cos
-    w, h = u.max(-1) - u.min(-1), v.max(-1) - v.min(-1)
-    best = np.argmin(w * h + 1e-9 * np.arange(w.shape[1]), axis=1)  # ties: first pair
-    k = np.arange(len(pts))
-    w, h, th = w[k, best], h[k, best], theta[k, best]
-    uc = (u[k, best].max(-1) + u[k, best].min(-1)) / 2
-    vc = (v[k, best].max(-1) + v[k, best].min(-1)) / 2
-    c, s = np.cos(th), np.sin(th)
+    i, j = torch.triu_indices(pts.shape[1], pts.shape[1], offset=1, device=pts.device)
+    edges = pts[:, j] - pts[:, i]  # (N, E, 2)
+    theta = torch.atan2(edges[..., 1], edges[..., 0])
+    cos, sin = torch.cos(theta)[..., None], torch.sin(theta)[..., None]  # (N, E, 1)
+    u = pts[:, None, :, 0] * cos + pts[:, None, :, 1] * sin  # (N, E, P) coordinates along the edge
+    v = -pts[:, None, :, 0] * sin + pts[:, None, :, 1] * cos  # and across it
+    umin, umax, vmin, vmax = u.amin(-1), u.amax(-1), v.amin(-1), v.amax(-1)
+    w, h = umax - umin, vmax - vmin
+    tie = 1e-9 * torch.arange(w.shape[1], device=pts.device, dtype=w.dtype)  # equal areas: first pair wins
+    best = torch.argmin(w * h + tie, dim=1, keepdim=True)
+    w, h, th = w.gather(1, best)[:, 0], h.gather(1, best)[:, 0], theta.gather(1, best)[:, 0]
+    uc = (umax.gather(1, best)[:, 0] + umin.gather(1, best)[:, 0]) / 2
+    vc = (vmax.gather(1, best)[:, 0] + vmin.gather(1, best)[:, 0]) / 2
+    c, s = torch.cos(th), torch.sin(th)
     cx, cy = uc * c - vc * s, uc * s + vc * c
-    th = np.mod(th, np.pi)
-    swap = th >= np.pi / 2
-    w, h = np.where(swap, h, w), np.where(swap, w, h)
-    th = np.where(swap, th - np.pi / 2, th)
-    out = np.stack([cx, cy, w, h, th], axis=-1).astype(np.float32)
-    return torch.from_numpy(out).to(x.device) if is_torch else out
+    th = torch.remainder(th, math.pi)
+    swap = th >= math.pi / 2
+    w, h, th = torch.where(swap, h, w), torch.where(swap, w, h), torch.where(swap, th - math.pi / 2, th)
+    out = torch.stack([cx, cy, w, h, th], -1).float()
+    return out if is_torch else out.numpy()
 
 
 def xywhr2xyxyxyxy(x: Array) -> Array:

@@ -22,6 +22,9 @@ from ultralytics_clone.data.augment import (
     RandomFlip,
     RandomHSV,
     RandomPerspective,
+    CenterCrop,
+    ClassifyLetterBox,
+    ToTensor,
     classify_augmentations,
     classify_transforms,
     v8_transforms,
@@ -580,3 +583,16 @@ def test_classify_transforms_size_and_crop_fraction():
     assert cropped.shape == (3, 64, 64) and not torch.equal(full, cropped)
     with pytest.raises(ValueError, match="crop_fraction"):
         classify_transforms(64, crop_fraction=0.0)
+
+
+def test_numpy_classify_helpers():
+    img = np.zeros((60, 120, 3), np.uint8)
+    img[:, 30:90] = (255, 0, 0)  # blue (BGR) centre square
+    boxed = ClassifyLetterBox(64)(img)
+    assert boxed.shape == (64, 64, 3) and (boxed[:16] == 114).all() and (boxed[16:48, 16:48] == (255, 0, 0)).all()
+    assert ClassifyLetterBox((64, 64), auto=True, stride=32)(img).shape == (32, 64, 3)
+    crop = CenterCrop(32)(img)
+    assert crop.shape == (32, 32, 3) and (crop == (255, 0, 0)).all()
+    t = ToTensor()(crop)
+    assert t.shape == (3, 32, 32) and t.dtype == torch.float32 and t[2].min() == 1 and t[0].max() == 0  # RGB
+    assert ToTensor(half=True)(crop).dtype == torch.float16

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import cv2
+import numpy as np
 import torch
 import torchvision.transforms as T
 
@@ -80,3 +82,50 @@ def classify_augmentations(size: int = 224, mean: tuple = DEFAULT_MEAN, std: tup
         tfl.append(T.ColorJitter(brightness=hsv_v, contrast=hsv_v, saturation=hsv_s, hue=hsv_h))
     tfl += [T.ToTensor(), T.Normalize(torch.tensor(mean), torch.tensor(std)), T.RandomErasing(p=erasing, inplace=True)]
     return T.Compose(tfl)
+
+
+def _hw(size: int | tuple[int, int]) -> tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+class ClassifyLetterBox:
+    """numpy HWC image -> letterboxed to size (h, w) with grey padding; auto pads only to a multiple of stride."""
+
+    def __init__(self, size: int | tuple[int, int] = (640, 640), auto: bool = False, stride: int = 32) -> None:
+        self.h, self.w = _hw(size)
+        self.auto = auto
+        self.stride = stride
+
+    def __call__(self, im: np.ndarray) -> np.ndarray:
+        imh, imw = im.shape[:2]
+        r = min(self.h / imh, self.w / imw)
+        h, w = round(imh * r), round(imw * r)
+        hs, ws = (math.ceil(x / self.stride) * self.stride for x in (h, w)) if self.auto else (self.h, self.w)
+        top, left = round((hs - h) / 2 - 0.1), round((ws - w) / 2 - 0.1)
+        out = np.full((hs, ws, im.shape[2]), 114, dtype=im.dtype)
+        out[top : top + h, left : left + w] = cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+        return out
+
+
+class CenterCrop:
+    """numpy HWC image -> its largest centred square, resized to size (h, w)."""
+
+    def __init__(self, size: int | tuple[int, int] = 640) -> None:
+        self.h, self.w = _hw(size)
+
+    def __call__(self, im: np.ndarray) -> np.ndarray:
+        imh, imw = im.shape[:2]
+        m = min(imh, imw)
+        top, left = (imh - m) // 2, (imw - m) // 2
+        return cv2.resize(im[top : top + m, left : left + m], (self.w, self.h), interpolation=cv2.INTER_LINEAR)
+
+
+class ToTensor:
+    """numpy HWC BGR uint8 image -> float Tensor[3, H, W] RGB in [0, 1] (half precision when half)."""
+
+    def __init__(self, half: bool = False) -> None:
+        self.half = half
+
+    def __call__(self, im: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(im.transpose(2, 0, 1)[::-1]))
+        return (t.half() if self.half else t.float()) / 255.0

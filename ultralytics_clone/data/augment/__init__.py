@@ -19,5 +19,6 @@ from ultralytics_clone.data.augment.pipelines import v8_transforms
 __all__ = [
     "BaseTransform", "Compose", "Format", "LetterBox", "RandomPerspective", "RandomFlip", "RandomHSV",
     "BaseMixTransform", "Mosaic", "MixUp", "CutMix", "CopyPaste", "box_candidates", "v8_transforms",
-    "classify_transforms", "classify_augmentations", "ClassifyLetterBox", "CenterCrop", "ToTensor", "DEFAULT_MEAN", "DEFAULT_STD", "DEFAULT_CROP_FRACTION",
+    "classify_transforms", "classify_augmentations", "ClassifyLetterBox", "CenterCrop", "ToTensor",
+    "DEFAULT_MEAN", "DEFAULT_STD", "DEFAULT_CROP_FRACTION",
 ]  # fmt: skip

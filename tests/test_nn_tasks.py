@@ -191,3 +191,16 @@ def test_export_mode_returns_decoded_tensor_and_prototypes():
     d.model[-1].export = True
     with torch.no_grad():
         assert d(X).shape == (2, 7, A)
+
+
+def test_info_on_a_real_model_counts_shapes_only_and_leaves_it_intact():
+    m = build("yolo11n.yaml", "detect", nc=3).eval()
+    with torch.no_grad():
+        before = m(X)[0]
+    m.train()
+    _, _, _, gflops = m.info(verbose=False)
+    assert m.training and isinstance(m.model[-1].stride, torch.Tensor)
+    assert abs(gflops - build("yolo11n.yaml", "detect", "meta", nc=3).info(verbose=False)[3]) < 1e-6
+    m.eval()
+    with torch.no_grad():
+        assert torch.equal(m(X)[0], before)

@@ -142,7 +142,8 @@ def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
     """GFLOPs of one eval forward at imgsz: torch.utils.flop_counter (conv / matmul / attention, 2 per MAC) plus
     4 per element of each unfused BatchNorm; element-wise activations, pooling and upsampling count 0.
 
-    Runs on whatever device the model is on, including 'meta' (shapes only). Returns 0.0 when it cannot run.
+    Shapes only: the input is a fake tensor (no arithmetic is done), or a meta tensor for a meta model; attributes
+    the forward caches (anchors...) are restored afterwards. Returns 0.0 when it cannot run.
     """
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -151,19 +152,37 @@ def get_flops(model: nn.Module, imgsz: int | list[int] = 640) -> float:
         return 0.0
     h, w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
     ch = int(getattr(model, "yaml", {}).get("channels", 3)) if isinstance(getattr(model, "yaml", None), dict) else 3
-    x = torch.zeros(1, ch, h, w, device=p.device, dtype=p.dtype)
-    modes = {m: m.training for m in model.modules()}
+    saved = {m: dict(m.__dict__) for m in model.modules()}  # training flags and forward-time caches
     try:
         model.eval()
-        with torch.no_grad(), FlopCounterMode(display=False, custom_mapping=_norm_flop_formulas()) as counter:
-            model(x)
+        for m in model.modules():  # plain-tensor strides -> floats: fake/meta tensors cannot be read as numbers
+            if isinstance(m.__dict__.get("stride"), torch.Tensor):
+                m.stride = [float(s) for s in m.__dict__["stride"]]
+        with torch.no_grad(), _shape_only_mode(p):
+            x = torch.zeros(1, ch, h, w, device=p.device, dtype=p.dtype)
+            with FlopCounterMode(display=False, custom_mapping=_norm_flop_formulas()) as counter:
+                model(x)
         return counter.get_total_flops() / 1e9
     except Exception as e:  # noqa: BLE001 - FLOPs are informational only
         LOGGER.debug(f"FLOPs not computed: {e}")
         return 0.0
     finally:
-        for m, t in modes.items():
-            m.training = t
+        for m, d in saved.items():
+            m.__dict__.clear()
+            m.__dict__.update(d)
+
+
+def _shape_only_mode(p: torch.Tensor):
+    """FakeTensorMode over real parameters (no compute); nothing extra for meta ones."""
+    import contextlib
+
+    if p.is_meta:
+        return contextlib.nullcontext()
+    try:
+        from torch._subclasses.fake_tensor import FakeTensorMode
+    except ImportError:  # pragma: no cover - older torch: count on real tensors
+        return contextlib.nullcontext()
+    return FakeTensorMode(allow_non_fake_inputs=True)
 
 
 def model_info(model: nn.Module, detailed: bool = False, verbose: bool = True, imgsz: int = 640):

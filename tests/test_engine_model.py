@@ -167,9 +167,11 @@ def test_info_and_fuse(det_pt):
     x = torch.rand(1, 3, 64, 64)
     with torch.no_grad():
         before = model.model.eval()(x)[0]
-    summary = model.info(verbose=False)
-    assert summary is not None
-    assert model.fuse() is model
+    layers, params, grads, gflops = model.info(verbose=False)
+    assert params == sum(p.numel() for p in model.model.parameters()) and layers > 100
+    assert 5.0 < gflops < 8.0  # yolo11n at 640 is about 6.5 GFLOPs
+    assert not model.model.is_fused()
+    assert model.fuse() is model and model.model.is_fused()
     with torch.no_grad():
         after = model.model(x)[0]
     torch.testing.assert_close(before, after, atol=1e-4, rtol=1e-4)

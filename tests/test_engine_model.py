@@ -315,3 +315,13 @@ def test_unbuilt_modes_raise_not_implemented_naming_the_mode(monkeypatch):
     for mode in MODES:
         with pytest.raises(NotImplementedError, match=f"mode '{mode}'.*later release"):
             getattr(model, mode)()
+
+
+def test_real_predictor_runs_facade_callbacks(det_pt, fixtures_dir):
+    model = YOLO(det_pt)
+    fired = []
+    model.add_callback("on_predict_start", lambda p: fired.append(("start", type(p).__name__)))
+    model.add_callback("on_predict_end", lambda p: fired.append(("end", type(p).__name__)))
+    results = model(fixtures_dir / "sample_detect.jpg", imgsz=256, conf=0.25)
+    assert fired == [("start", "DetectionPredictor"), ("end", "DetectionPredictor")]
+    assert len(results) == 1 and len(results[0].boxes) > 0 and results[0].names == model.names

@@ -99,3 +99,14 @@ def test_predictor_alone(fixtures_dir, sample):
     results = p(source=sample)
     assert len(results) == 1 and p.results is not None and p.batch[0] == [sample]
     assert p.model.names[0] == "circle"
+
+
+def test_video_source_with_stride(model, sample, tmp_path):
+    video = tmp_path / "clip.avi"
+    frame = cv2.resize(cv2.imread(sample), (128, 128))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (128, 128))
+    for _ in range(4):
+        writer.write(frame)
+    writer.release()
+    results = model.predict(video, imgsz=128, vid_stride=2)
+    assert len(results) == 2 and all(r.orig_shape == (128, 128) for r in results)

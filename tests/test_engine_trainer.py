@@ -304,3 +304,14 @@ def test_seed000_trainer_alone_with_time_budget(tmp_path):
     assert trainer.read_results_csv()["epoch"] == [1]
     with pytest.raises(ConfigError, match="model= is required"):
         DetectionTrainer(overrides={"epochs": 1, "project": str(tmp_path), **TINY}).train()
+
+
+def test_preprocess_batch_scales_and_multi_scale(tmp_path):
+    t = DetectionTrainer(overrides={"model": "yolo11n.yaml", "multi_scale": True, "project": str(tmp_path), **TINY})
+    t.stride = 32
+    batch = {"img": torch.full((2, 3, 64, 64), 255, dtype=torch.uint8), "cls": torch.zeros(1, 1),
+             "bboxes": torch.rand(1, 4), "batch_idx": torch.zeros(1)}  # fmt: skip
+    out = [t.preprocess_batch(dict(batch))["img"] for _ in range(30)]
+    assert all(o.dtype == torch.float32 and float(o.max()) == pytest.approx(1.0) for o in out)
+    sizes = {o.shape[-1] for o in out}
+    assert sizes <= {32, 64, 96} and len(sizes) > 1

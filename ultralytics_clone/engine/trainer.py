@@ -226,7 +226,7 @@ class BaseTrainer(CallbackMixin):
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         from ultralytics_clone.utils.checks import check_imgsz
 
-        gs = max(int(_stride(self.model)), 32)
+        gs = self.stride = max(int(_stride(self.model)), 32)
         self.args.imgsz = check_imgsz(self.args.imgsz, stride=gs, floor=gs, max_dim=1)
         if self.batch_size in {-1} or (isinstance(self.batch_size, float) and 0 < self.batch_size < 1):
             LOGGER.warning(f"batch={self.batch_size} AutoBatch is not available in this release; using batch=16.")

@@ -112,11 +112,15 @@ class BaseValidator(CallbackMixin):
 
         if model is None:
             model = self.args.model
-        if isinstance(model, (str, Path)):
+        self.device = select_device(self.args.device, self.args.batch, verbose=False)
+        if isinstance(model, (str, Path)) and Path(str(model)).suffix.lower() in {".pt", ".pth"}:
             from ultralytics_clone.nn.weights import load_checkpoint
 
             model, _ = load_checkpoint(model)
-        self.device = select_device(self.args.device, self.args.batch, verbose=False)
+        elif isinstance(model, (str, Path)):  # an exported model: the backend runs it
+            from ultralytics_clone.nn.autobackend import AutoBackend
+
+            model = AutoBackend(model, device=self.device, fp16=self.args.half, verbose=False)
         model = model.to(self.device)
         self.args.half &= self.device.type == "cuda"
         model = model.half() if self.args.half else model.float()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from copy import copy
 from typing import Any
 
@@ -45,6 +47,13 @@ class DetectionTrainer(BaseTrainer):
         for k in ("batch_idx", "cls", "bboxes"):
             if k in batch:
                 batch[k] = batch[k].to(self.device, non_blocking=True)
+        if self.args.multi_scale:  # a random size in [0.5, 1.5] x imgsz, a multiple of the stride, per batch
+            imgs, gs = batch["img"], self.stride
+            size = random.randrange(int(self.args.imgsz * 0.5), int(self.args.imgsz * 1.5) + gs) // gs * gs
+            scale = size / max(imgs.shape[2:])
+            if scale != 1:
+                shape = [math.ceil(x * scale / gs) * gs for x in imgs.shape[2:]]
+                batch["img"] = nn.functional.interpolate(imgs, size=shape, mode="bilinear", align_corners=False)
         return batch
 
     def set_model_attributes(self) -> None:

@@ -110,3 +110,10 @@ def test_video_source_with_stride(model, sample, tmp_path):
     writer.release()
     results = model.predict(video, imgsz=128, vid_stride=2)
     assert len(results) == 2 and all(r.orig_shape == (128, 128) for r in results)
+
+
+def test_warm_predictor_can_start_saving(fixtures_dir, sample):
+    model = YOLO(fixtures_dir / "yolo11n.pt")
+    model.predict(sample, imgsz=128)
+    model.predict(sample, imgsz=128, save=True)  # no project/name: the warm predictor picks a run folder itself
+    assert (model.predictor.save_dir / "sample_detect.jpg").is_file()

@@ -128,6 +128,10 @@ class BasePredictor(CallbackMixin):
             self.setup_model(model)
         with self._lock:
             self.setup_source(source if source is not None else self.args.source)
+            if self.save_dir is None and (self.args.save or self.args.save_txt):  # a warm predictor asked to save
+                from ultralytics_clone.cfg import get_save_dir
+
+                self.save_dir = get_save_dir(self.args)
             if self.save_dir is not None:
                 (self.save_dir / "labels" if self.args.save_txt else self.save_dir).mkdir(parents=True, exist_ok=True)
             self.seen, self.batch = 0, None

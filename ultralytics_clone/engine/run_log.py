@@ -85,7 +85,7 @@ class EarlyStopping:
         """True when training should stop after `epoch`."""
         if fitness is None:
             return False
-        if fitness > self.best_fitness or self.best_fitness == 0:
+        if fitness >= self.best_fitness:  # ties count as improvement, as in the reference library
             self.best_epoch, self.best_fitness = epoch, float(fitness)
         delta = epoch - self.best_epoch
         self.possible_stop = delta >= self.patience - 1

@@ -7,7 +7,20 @@ import math
 import cv2
 import numpy as np
 import torch
-import torchvision.transforms as T
+
+
+def _transforms():
+    """torchvision.transforms, imported on first use so detection keeps working when torchvision is broken."""
+    try:
+        import torchvision.transforms as transforms
+    except (ImportError, RuntimeError) as err:
+        from ultralytics_clone.utils.errors import ConfigError
+
+        raise ConfigError(
+            f"classification transforms need a working torchvision ({type(err).__name__}: {err}). Fix: pip install "
+            f"torchvision matching torch {torch.__version__.split('+')[0]}."
+        ) from err
+    return transforms
 
 DEFAULT_MEAN = (0.0, 0.0, 0.0)
 DEFAULT_STD = (1.0, 1.0, 1.0)
@@ -17,6 +30,7 @@ _POLICIES = ("randaugment", "autoaugment", "augmix")
 
 def _interp(name: str | T.InterpolationMode) -> T.InterpolationMode:
     """An InterpolationMode from its name ('BILINEAR', 'bicubic', ...)."""
+    T = _transforms()
     if isinstance(name, T.InterpolationMode):
         return name
     try:
@@ -29,6 +43,7 @@ def _interp(name: str | T.InterpolationMode) -> T.InterpolationMode:
 def classify_transforms(size: int | tuple[int, int] = 224, mean: tuple = DEFAULT_MEAN, std: tuple = DEFAULT_STD,
                         interpolation: str = "BILINEAR", crop_fraction: float | None = None) -> T.Compose:  # fmt: skip
     """PIL RGB image -> float Tensor[3, size, size]: resize the short side to size / crop_fraction, centre crop."""
+    T = _transforms()
     crop_fraction = DEFAULT_CROP_FRACTION if crop_fraction is None else crop_fraction
     if not 0.0 < crop_fraction <= 1.0:
         raise ValueError(f"crop_fraction must be in (0, 1], got {crop_fraction}")
@@ -44,6 +59,7 @@ def classify_transforms(size: int | tuple[int, int] = 224, mean: tuple = DEFAULT
 
 
 def _policy(auto_augment: str, mode: T.InterpolationMode):
+    T = _transforms()
     if auto_augment == "randaugment":
         return T.RandAugment(interpolation=mode)
     if auto_augment == "autoaugment":
@@ -65,6 +81,7 @@ def classify_augmentations(size: int = 224, mean: tuple = DEFAULT_MEAN, std: tup
     A policy replaces the colour jitter unless force_color_jitter. fliplr/flipud are aliases of hflip/vflip named
     like the training args; crop_fraction only applies to evaluation and is accepted for call compatibility.
     """
+    T = _transforms()
     hflip = hflip if fliplr is None else fliplr
     vflip = vflip if flipud is None else flipud
     if not 0.0 <= erasing <= 1.0:

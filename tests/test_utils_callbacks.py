@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -63,24 +64,30 @@ def test_mixin_appends_runs_in_order_and_clears():
         engine.add_callback("on_fit_end", print)
 
 
-def test_callbacks_added_on_yolo_reach_the_engines_it_creates():
+def test_callbacks_added_on_yolo_reach_the_engines_it_creates(tmp_path):
     from ultralytics_clone import YOLO
-
-    seen = {}
-
-    class RecordingTrainer(Engine):
-        def __init__(self, cfg=None, overrides=None, _callbacks=None):
-            super().__init__(_callbacks)
-            seen["trainer"] = self
-
-        def train(self):
-            self.run_callbacks("on_train_start")
-
-    def on_start(trainer):
-        seen["fired"] = trainer
+    from ultralytics_clone.data.checks import check_det_dataset
+    from ultralytics_clone.models.yolo.detect import DetectionTrainer
 
     model = YOLO("yolo11n.yaml")
-    model.add_callback("on_train_start", on_start)
-    model.train(trainer=RecordingTrainer, data="shapes-det.yaml", epochs=1)
-    assert seen["fired"] is seen["trainer"]
-    assert on_start in seen["trainer"].callbacks["on_train_start"]
+    saved = model.save(tmp_path / "start.pt")
+    seen: dict[str, list] = {}
+
+    def record(event):
+        return lambda engine: seen.setdefault(event, []).append(engine)
+
+    for event in ("on_train_start", "on_val_start", "on_val_end", "on_predict_start", "on_predict_end"):
+        model.add_callback(event, record(event))
+
+    class RecordingTrainer(DetectionTrainer):
+        def train(self):  # only what matters here: the facade's callbacks are in this trainer's registry
+            self.run_callbacks("on_train_start")
+            self.best = self.last = saved
+
+    model.train(trainer=RecordingTrainer, data="shapes-det.yaml", epochs=1, imgsz=64, workers=0)
+    assert isinstance(seen["on_train_start"][0], RecordingTrainer)
+    model.val(data="shapes-det.yaml", imgsz=64, batch=8, workers=0)
+    assert type(seen["on_val_start"][0]).__name__ == "DetectionValidator" and seen["on_val_end"]
+    image = sorted((Path(check_det_dataset("shapes-det.yaml")["val"])).glob("*.jpg"))[0]
+    model.predict(image, imgsz=64)
+    assert type(seen["on_predict_start"][0]).__name__ == "DetectionPredictor" and seen["on_predict_end"]

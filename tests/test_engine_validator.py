@@ -34,8 +34,11 @@ def test_val_fixture_on_builtin_shapes(fixtures_dir, tmp_path):
 
 def test_validator_direct_use(fixtures_dir, tmp_path):
     args = {"model": str(fixtures_dir / "yolo11n.pt"), "data": "shapes-det.yaml", "imgsz": 128, "batch": 16,
-            "workers": 0, "project": str(tmp_path), "name": "v", "verbose": True}  # fmt: skip
+            "workers": 0, "project": str(tmp_path), "name": "v", "verbose": True, "plots": True}  # fmt: skip
     v = DetectionValidator(args=args)
     stats = v()
     assert list(stats) == KEYS and v.seen == 16 and v.args.conf == 0.001
     assert v.save_dir == tmp_path / "v" and v.metrics.box.ap_class_index.tolist() == [0, 1, 2]
+    assert (v.save_dir / "confusion_matrix_normalized.png").is_file() and (v.save_dir / "PR_curve.png").is_file()
+    tp, _ = v.confusion_matrix.tp_fp()
+    assert tp.sum() > 0 and v.confusion_matrix.matrix.sum() >= 28

@@ -141,3 +141,24 @@ def test_against_pycocotools_on_tiny_case():
     ev.evaluate(), ev.accumulate(), ev.summarize()
     assert m.box.map == pytest.approx(ev.stats[0], abs=0.01)
     assert m.box.map50 == pytest.approx(ev.stats[1], abs=0.01)
+
+
+def test_confusion_matrix_counts():
+    from ultralytics_clone.utils.metrics import ConfusionMatrix
+
+    cm = ConfusionMatrix(names={0: "a", 1: "b"})
+    gt = {"bboxes": torch.tensor([[0.0, 0, 10, 10], [20, 20, 30, 30], [50, 50, 60, 60]]), "cls": torch.tensor([0, 1, 1])}
+    det = {"bboxes": torch.tensor([[0.0, 0, 10, 11], [20, 20, 30, 30], [0, 0, 10, 10], [80, 80, 90, 90],
+                                   [50, 50, 60, 60]]),
+           "conf": torch.tensor([0.9, 0.8, 0.7, 0.6, 0.1]), "cls": torch.tensor([0, 0, 0, 1, 1])}  # fmt: skip
+    cm.process_batch(det, gt)
+    # gt0 <- det0 (correct); gt1 <- det1 (predicted a, true b); det2 duplicates gt0 (false alarm);
+    # det3 hits nothing (false alarm); det4 is below conf 0.25, so gt2 is missed
+    expected = np.array([[1, 1, 1], [0, 0, 1], [0, 1, 0]])
+    assert np.array_equal(cm.matrix, expected)
+    tp, fp = cm.tp_fp()
+    assert tp.tolist() == [1, 0] and fp.tolist() == [2, 1]
+    assert cm.summary()[0] == {"Predicted": "a", "a": 1.0, "b": 1.0, "background": 1.0}
+    empty = ConfusionMatrix(names={0: "a"})
+    empty.process_batch({"bboxes": torch.zeros(0, 4), "conf": torch.zeros(0), "cls": torch.zeros(0)}, gt | {"cls": torch.zeros(3)})
+    assert empty.matrix[1, 0] == 3

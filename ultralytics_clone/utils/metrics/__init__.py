@@ -26,6 +26,7 @@ __all__ = [
 
 # --- average precision and task metrics (engine helper) ---
 from ultralytics_clone.utils.metrics.ap import ap_per_class, compute_ap, match_predictions, smooth  # noqa: E402
+from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix  # noqa: E402
 from ultralytics_clone.utils.metrics.task import DetMetrics, Metric  # noqa: E402
 
-__all__ += ["ap_per_class", "compute_ap", "match_predictions", "smooth", "DetMetrics", "Metric"]
+__all__ += ["ap_per_class", "compute_ap", "match_predictions", "smooth", "ConfusionMatrix", "DetMetrics", "Metric"]

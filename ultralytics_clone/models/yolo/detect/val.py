@@ -11,6 +11,7 @@ import torch
 from ultralytics_clone.engine.validator import BaseValidator
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.metrics.ap import IOU_THRESHOLDS, match_predictions
+from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix
 from ultralytics_clone.utils.metrics.iou import box_iou
 from ultralytics_clone.utils.metrics.task import DetMetrics
 from ultralytics_clone.utils.ops import scale_boxes, xywh2xyxy
@@ -57,6 +58,7 @@ class DetectionValidator(BaseValidator):
         self.nc = len(self.names)
         self.end2end = bool(getattr(model, "end2end", False))
         self.metrics = DetMetrics(names=self.names)
+        self.confusion_matrix = ConfusionMatrix(names=self.names)
         self.seen = 0
 
     def get_desc(self) -> str:
@@ -96,6 +98,9 @@ class DetectionValidator(BaseValidator):
             predn = self._prepare_pred(pred, pbatch)
             cls = pbatch["cls"]
             tp = self._process_batch(predn, pbatch["bboxes"], cls)
+            if self.args.plots:
+                self.confusion_matrix.process_batch({"bboxes": predn[:, :4], "conf": predn[:, 4], "cls": predn[:, 5]},
+                                                    {"bboxes": pbatch["bboxes"], "cls": cls})  # fmt: skip
             self.metrics.update_stats({
                 "tp": tp.cpu().numpy(), "conf": predn[:, 4].float().cpu().numpy(),
                 "pred_cls": predn[:, 5].float().cpu().numpy(), "target_cls": cls.float().cpu().numpy(),
@@ -128,7 +133,12 @@ class DetectionValidator(BaseValidator):
         return self.metrics.results_dict
 
     def finalize_metrics(self) -> None:
+        """Speed onto the metrics; confusion-matrix plots when args.plots."""
         self.metrics.speed = self.speed
+        self.metrics.confusion_matrix = self.confusion_matrix
+        if self.args.plots:
+            for normalize in (True, False):
+                self.confusion_matrix.plot(normalize=normalize, save_dir=self.save_dir, on_plot=self.on_plot)
 
     def print_results(self) -> None:
         """One 'all' row, plus one per class when verbose (or not training with several classes)."""

@@ -75,9 +75,13 @@ def facts_dir() -> Path:
 
 @pytest.fixture
 def subprocess_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for running the CLI in a subprocess with its own config dir."""
+    """Environment for the CLI in a subprocess: its own config dir, seeded with the session's folders."""
+    import shutil
+
     env = dict(os.environ)
     env["YOLO_CONFIG_DIR"] = str(tmp_path / "cli-config")
+    (tmp_path / "cli-config").mkdir()
+    shutil.copy(SETTINGS.file, tmp_path / "cli-config" / "settings.json")
     env.pop("YOLO_TRACEBACK", None)
     return env
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -93,3 +94,22 @@ def test_parse_value_and_equals_merging():
     assert (task, mode, words) == ("detect", "train", []) and over == {"imgsz": 320, "epochs": 3, "device": "0,1"}
     with pytest.raises(ConfigError):
         parse_args(["detect", "segment", "train"])
+
+
+def test_train_val_predict_from_the_command_line(subprocess_env, tmp_path):
+    project = tmp_path / "runs here"  # a space in the path
+    common = ["imgsz=64", "batch=8", "workers=0", f"project={project}"]
+    r = yolo("train", "model=yolo11n.yaml", "data=shapes-det.yaml", "epochs=1", "fraction=0.5", "name=t", *common,
+             env=subprocess_env)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    best = project / "t" / "weights" / "best.pt"
+    assert best.exists() and (project / "t" / "results.csv").exists()
+    r = yolo("detect", "val", f"model={best}", "data=shapes-det.yaml", "name=v", *common, env=subprocess_env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "mAP50" in r.stdout + r.stderr
+    from ultralytics_clone.data.checks import check_det_dataset
+
+    source = Path(check_det_dataset("shapes-det.yaml")["val"])
+    r = yolo("predict", f"model={best}", f"source={source}", "name=p", "max_det=5", *common, env=subprocess_env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(list((project / "p").glob("*.jpg"))) == len(list(source.glob("*.jpg")))  # the CLI saves by default

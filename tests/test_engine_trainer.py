@@ -315,3 +315,17 @@ def test_preprocess_batch_scales_and_multi_scale(tmp_path):
     assert all(o.dtype == torch.float32 and float(o.max()) == pytest.approx(1.0) for o in out)
     sizes = {o.shape[-1] for o in out}
     assert sizes <= {32, 64, 96} and len(sizes) > 1
+
+
+def test_checkpoint_copy_of_user_subclass_is_portable(tmp_path):
+    """A model class defined in user code (seed 003's WeightedDetectionModel) is stored as its ultralytics_clone base,
+    so the restricted loader can read last.pt/best.pt back (strip_optimizer, resume, the facade's reload)."""
+    from ultralytics_clone.engine.checkpoint import make_checkpoint, save_checkpoint
+    from ultralytics_clone.engine.trainer import _portable
+
+    m = _NaNModel("yolo11n.yaml", nc=3, verbose=False)
+    m.criterion = _NaNLoss()
+    p = _portable(m)
+    assert type(p) is DetectionModel and p.criterion is None
+    save_checkpoint(make_checkpoint(None, ema=p, epoch=0), tmp_path / "c.pt")
+    assert type(load_checkpoint_dict(tmp_path / "c.pt")["ema"]).__name__ == "DetectionModel"

@@ -17,7 +17,7 @@ from ultralytics_clone.engine import checkpoint as ckpt_io
 from ultralytics_clone.engine import optim
 from ultralytics_clone.engine.overrides import call_override
 from ultralytics_clone.engine.run_log import EarlyStopping, RunLog, TimeBudget
-from ultralytics_clone.utils import LOGGER, RANK, colorstr
+from ultralytics_clone.utils import LOGGER, RANK, colorstr, warn_once
 from ultralytics_clone.utils.callbacks import CallbackMixin
 from ultralytics_clone.utils.errors import CloneError
 from ultralytics_clone.utils.files import yaml_save
@@ -122,8 +122,8 @@ class BaseTrainer(CallbackMixin):
         nb = len(self.train_loader)
         nw = max(round(self.args.warmup_epochs * nb), 100) if self.args.warmup_epochs > 0 else -1
         self.tloss = None
-        bar = tqdm(enumerate(self.train_loader), total=nb, disable=RANK > 0, bar_format="{l_bar}{bar:10}{r_bar}")
         LOGGER.info(self.progress_string())
+        bar = tqdm(enumerate(self.train_loader), total=nb, disable=RANK > 0, bar_format="{l_bar}{bar:10}{r_bar}")
         for i, batch in bar:
             self.run_callbacks("on_train_batch_start")
             ni = i + nb * self.epoch
@@ -335,7 +335,7 @@ class BaseTrainer(CallbackMixin):
     def save_model(self) -> None:
         """last.pt every epoch, best.pt when fitness is the best so far, epochN.pt every save_period; atomic writes."""
         ckpt = ckpt_io.make_checkpoint(
-            None, ema=ckpt_io.model_for_checkpoint(self.ema.ema, half=True), updates=self.ema.updates,
+            None, ema=_portable(ckpt_io.model_for_checkpoint(self.ema.ema, half=True)), updates=self.ema.updates,
             optimizer=_fp16_state(self.optimizer), scaler=self.scaler.state_dict(), epoch=self.epoch,
             best_fitness=self.best_fitness, train_args=vars(self.args),
             train_metrics={**(self.metrics or {}), "fitness": self.fitness}, train_results=self.read_results_csv(),
@@ -430,6 +430,19 @@ class BaseTrainer(CallbackMixin):
 def _stride(model: nn.Module) -> float:
     s = getattr(unwrap_model(model), "stride", torch.tensor([32.0]))
     return float(s.max()) if hasattr(s, "max") else float(s)
+
+
+def _portable(model: nn.Module) -> nn.Module:
+    """A checkpoint copy whose class is the nearest ultralytics_clone class (a user subclass defined in __main__ or a
+    notebook cannot be read back by the restricted unpickler); the lazily built criterion is dropped too."""
+    base = next((c for c in type(model).__mro__ if c.__module__.startswith("ultralytics_clone.")), None)
+    if base is not None and base is not type(model):
+        warn_once(f"checkpoints store {type(model).__name__} as {base.__name__}: the restricted checkpoint loader only "
+                  "reads ultralytics_clone classes. Rebuild your subclass and load() the weights into it.")  # fmt: skip
+        model.__class__ = base
+    if getattr(model, "criterion", None) is not None:
+        model.criterion = None
+    return model
 
 
 def _fp16_state(optimizer: torch.optim.Optimizer) -> dict:

@@ -6,10 +6,7 @@ Ultralytics-era tool that does `ckpt.get("ema") or ckpt["model"]` and reads `tra
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from collections.abc import Mapping
 from copy import deepcopy
 from datetime import datetime, timezone
@@ -21,7 +18,7 @@ from torch import nn
 
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.errors import CheckpointError, SourceError
-from ultralytics_clone.utils.files import atomic_write
+from ultralytics_clone.utils.files import atomic_open, atomic_write
 
 LICENSE = "Apache-2.0 (ultralytics_clone, a clean-room re-implementation)"
 DOCS = "https://pypi.org/project/ultralytics-clone/"
@@ -116,20 +113,9 @@ def save_checkpoint(ckpt: dict[str, Any], path: str | Path) -> Path:
 
     An exception or interrupt mid-write removes the temp file and leaves any previous `path` untouched.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(ckpt, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    with atomic_open(path) as f:
+        torch.save(ckpt, f)
+    return Path(path)
 
 
 def resolve_weights(weights: str) -> Path:

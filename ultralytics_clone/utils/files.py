@@ -6,8 +6,9 @@ import contextlib
 import os
 import platform
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def user_config_dir(sub_dir: str = "Ultralytics-clone") -> Path:
@@ -43,14 +44,15 @@ def is_dir_writeable(path: str | Path) -> bool:
         return False
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
-    """Write `data` to a temp file beside `path`, then rename over it: readers never see half a file."""
+@contextlib.contextmanager
+def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
+    """Binary handle on a temp file beside `path`, renamed over `path` on success and deleted on any error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -58,7 +60,13 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return path
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> Path:
+    """Write `data` so that readers see the old file or the whole new one, never half of it."""
+    with atomic_open(path) as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+    return Path(path)
 
 
 def increment_path(path: str | Path, exist_ok: bool = False, sep: str = "", mkdir: bool = False) -> Path:

@@ -11,7 +11,7 @@ use the built-in NMS with ProbIoU as the overlap.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import torch
+
+if TYPE_CHECKING:  # annotations only; the runtime import happens in _transforms()
+    import torchvision.transforms as T
 
 
 def _transforms():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ultralytics_clone.data.augment.base import Compose
 from ultralytics_clone.data.augment.color import RandomHSV
 from ultralytics_clone.data.augment.geometric import LetterBox, RandomFlip, RandomPerspective
-from ultralytics_clone.data.augment.mix import CopyPaste, CutMix, Mosaic, MixUp
+from ultralytics_clone.data.augment.mix import CopyPaste, CutMix, MixUp, Mosaic
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.errors import DatasetError
 

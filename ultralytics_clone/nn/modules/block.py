@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ultralytics_clone.nn.modules.attention import Attention, C2PSA, PSABlock
+from ultralytics_clone.nn.modules.attention import C2PSA, Attention, PSABlock
 from ultralytics_clone.nn.modules.conv import Conv
 
 

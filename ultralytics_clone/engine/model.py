@@ -13,7 +13,7 @@ from torch import nn
 from ultralytics_clone.engine import checkpoint as ckpt_io
 from ultralytics_clone.utils import ASSETS, LOGGER, RANK
 from ultralytics_clone.utils.callbacks import Callbacks, add_callback, check_event, default_callbacks
-from ultralytics_clone.utils.errors import CheckpointError, CloneError, ConfigError, HookError, SourceError
+from ultralytics_clone.utils.errors import CheckpointError, ConfigError, HookError, NotPyTorchModelError, SourceError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PT_SUFFIXES = (".pt", ".pth")
@@ -24,10 +24,6 @@ ACCEPTED = (
 )
 # Checkpoint train_args a loaded model keeps as its defaults (everything else describes the old run).
 CKPT_ARGS_KEPT = ("imgsz", "data", "task", "single_cls")
-
-
-class NotPyTorchModelError(CloneError, TypeError):
-    """A method that needs a PyTorch model was called on an exported one (.onnx, .torchscript...)."""
 
 
 class Model(nn.Module):

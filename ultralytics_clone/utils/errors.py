@@ -52,3 +52,7 @@ class SettingsError(CloneError, KeyError):
 
 class ArchiveError(CloneError, ValueError):
     """An archive is unreadable or has members that would land outside the extraction folder."""
+
+
+class NotPyTorchModelError(CloneError, TypeError):
+    """A method that needs a PyTorch model was called on an exported one (.onnx, .torchscript...)."""

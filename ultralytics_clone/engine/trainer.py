@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,9 @@ class BaseTrainer(CallbackMixin):
 
     def _do_train(self) -> None:
         self.run_callbacks("on_pretrain_routine_start")
-        self._setup_train()
-        self.run_callbacks("on_pretrain_routine_end")
-        try:
+        try:  # from here on, loaders and workers are released whatever happens
+            self._setup_train()
+            self.run_callbacks("on_pretrain_routine_end")
             self.run_callbacks("on_train_start")
             LOGGER.info(f"Image sizes {self.args.imgsz} train, {self.args.imgsz} val\nLogging results to "
                         f"{colorstr('bold', self.save_dir)}\nStarting training for {self.epochs} epochs...")  # fmt: skip
@@ -115,6 +116,9 @@ class BaseTrainer(CallbackMixin):
     def _run_epoch(self) -> None:
         """One pass over the training loader, with warmup, AMP and accumulation."""
         self.run_callbacks("on_train_epoch_start")
+        with warnings.catch_warnings():  # stepping at the epoch start makes a resumed epoch use its own LR
+            warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
+            self.scheduler.step()
         optim.apply_freeze(self.model, self.freeze_layer_names)  # names a callback left frozen stay frozen
         if self.args.close_mosaic and self.epoch == self.epochs - self.args.close_mosaic and not self._mosaic_closed:
             self._close_dataloader_mosaic()
@@ -174,7 +178,7 @@ class BaseTrainer(CallbackMixin):
         raise NonFiniteLossError(msg)
 
     def _end_epoch(self) -> None:
-        """validate() -> results.csv row -> save_model() [on_model_save] -> on_fit_epoch_end -> scheduler, stopping."""
+        """validate() -> results.csv row -> stopping checks -> save_model() [on_model_save] -> on_fit_epoch_end."""
         final = self.epoch + 1 >= self.epochs
         self.ema.update_attr(self.model, include=("yaml", "nc", "args", "names", "stride", "class_weights"))
         if self.args.val or final or self.stopper.possible_stop or self.stop:
@@ -188,7 +192,6 @@ class BaseTrainer(CallbackMixin):
             self.save_model()
             self.run_callbacks("on_model_save")
         self.run_callbacks("on_fit_epoch_end")
-        self.scheduler.step()
 
     def _replan_epochs(self) -> None:
         """time=: fit the remaining epochs into the budget and rebuild the LR schedule for the new count."""

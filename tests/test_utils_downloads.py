@@ -190,3 +190,27 @@ def test_not_an_archive(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(ArchiveError, match="not a readable"):
         unzip_file(bad)
+
+
+def test_yolo_by_release_name_downloads_from_mirror_then_loads(monkeypatch, server, fixtures_dir):
+    from ultralytics_clone import YOLO
+    from ultralytics_clone.utils.settings import SETTINGS
+
+    httpd, url = server
+    httpd.files["yolo11n.pt"] = (fixtures_dir / "yolo11n.pt").read_bytes()
+    monkeypatch.setenv("YOLO_ASSETS_URL", f"{url}/ok")
+    model = YOLO("yolo11n.pt")
+    stored = Path(SETTINGS["weights_dir"]) / "yolo11n.pt"
+    try:
+        assert model.task == "detect" and model.ckpt_path == str(stored) and len(model.names) == 3
+    finally:
+        stored.unlink()
+
+
+def test_yolo_by_release_name_offline_is_one_clear_error():
+    from ultralytics_clone import YOLO
+
+    with pytest.raises(DownloadError) as err:
+        YOLO("yolo26s-seg.pt")
+    assert "yolo26s-seg.pt" in str(err.value) and "v8.4.0/yolo26s-seg.pt" in str(err.value)
+    assert "YOLO('yolo26s-seg.yaml')" in str(err.value)

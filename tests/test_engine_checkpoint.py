@@ -80,7 +80,9 @@ def test_save_failure_after_bytes_written_leaves_no_partial_file(tmp_path, monke
         assert os.fstat(fd).st_size > 0  # the temp file really holds (part of) the checkpoint at this point
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ck.os, "fsync", failing_fsync)
+    import ultralytics_clone.utils.files as files
+
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)  # the one atomic-write mechanism lives in utils.files
     with pytest.raises(OSError, match="No space"):
         ck.save_checkpoint(ck.make_checkpoint(_tiny()), tmp_path / "best.pt")
     assert list(tmp_path.iterdir()) == []

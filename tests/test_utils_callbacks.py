@@ -53,7 +53,11 @@ def test_mixin_appends_runs_in_order_and_clears():
     engine.add_callback("on_train_start", lambda e: calls.append(("engine", e)))
     engine.run_callbacks("on_train_start")
     assert calls == [("facade", engine), ("engine", engine)]
-    assert len(facade["on_train_start"]) == 1  # the engine copied, the facade's registry is untouched
+    assert engine.callbacks is facade  # shared, as in Ultralytics: later additions on the facade reach the engine
+    cb.add_callback(facade, "on_train_end", lambda e: calls.append("late"))
+    engine.run_callbacks("on_train_end")
+    assert calls[-1] == "late"
+    calls.pop()
     engine.set_callback("on_train_start", lambda e: calls.append("only"))
     engine.run_callbacks("on_train_start")
     assert calls[-1] == "only"
@@ -91,3 +95,7 @@ def test_callbacks_added_on_yolo_reach_the_engines_it_creates(tmp_path):
     image = sorted((Path(check_det_dataset("shapes-det.yaml")["val"])).glob("*.jpg"))[0]
     model.predict(image, imgsz=64)
     assert type(seen["on_predict_start"][0]).__name__ == "DetectionPredictor" and seen["on_predict_end"]
+    late = []
+    model.add_callback("on_predict_end", late.append)  # added after the predictor exists: still reaches it
+    model.predict(image, imgsz=64)
+    assert len(late) == 1 and late[0] is model.predictor

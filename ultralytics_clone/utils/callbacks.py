@@ -73,23 +73,16 @@ def run_callbacks(callbacks: Callbacks, event: str, engine: Any) -> None:
         func(engine)
 
 
-def merge_callbacks(*registries: Callbacks | None) -> Callbacks:
-    """A new registry holding the functions of all `registries` in order; every event present."""
-    merged = default_callbacks()
-    for registry in registries:
-        for event, funcs in (registry or {}).items():
-            merged.setdefault(event, []).extend(funcs)
-    return merged
-
-
 class CallbackMixin:
     """Gives an engine `callbacks`, `add_callback`, `set_callback`, `clear_callback`, `run_callbacks`."""
 
     callbacks: Callbacks
 
     def _init_callbacks(self, _callbacks: Callbacks | None = None) -> None:
-        """Start from a copy of `_callbacks` (those added on the YOLO facade) or an empty registry."""
-        self.callbacks = merge_callbacks(_callbacks)
+        """Share `_callbacks` (the YOLO facade's registry, so later additions there reach this engine), else a new one."""
+        self.callbacks = _callbacks if _callbacks is not None else default_callbacks()
+        for event in EVENTS:
+            self.callbacks.setdefault(event, [])
 
     def add_callback(self, event: str, func: Callable[[Any], Any]) -> None:
         """Append `func(engine)` to `event`."""

@@ -56,34 +56,46 @@ def _norm(x: torch.Tensor | np.ndarray, shape: tuple[int, int]) -> torch.Tensor 
     return x
 
 
-class Boxes(BaseTensor):
-    """Detections (N, 6) x1, y1, x2, y2, conf, cls or (N, 7) with a track id before conf."""
+class _Detections(BaseTensor):
+    """Rows of box coordinates, then an optional track id, conf and cls; `widths` are the accepted row lengths."""
+
+    widths: tuple[int, int] = (6, 7)
+    layout = "xyxy, [id,] conf, cls"
 
     def __init__(self, boxes: torch.Tensor | np.ndarray, orig_shape: tuple[int, int]) -> None:
         if boxes.ndim == 1:
             boxes = boxes[None, :]
-        if boxes.shape[-1] not in {6, 7}:
-            raise ValueError(f"Boxes expects (N, 6) or (N, 7) data (xyxy, [id,] conf, cls); got shape {tuple(boxes.shape)}.")
+        if boxes.shape[-1] not in self.widths:
+            raise ValueError(
+                f"{type(self).__name__} expects (N, {self.widths[0]}) or (N, {self.widths[1]}) data ({self.layout}); "
+                f"got shape {tuple(boxes.shape)}."
+            )
         super().__init__(boxes, orig_shape)
-        self.is_track = boxes.shape[-1] == 7
-
-    @property
-    def xyxy(self):
-        """Tensor[N, 4]: x1, y1, x2, y2 in original-image pixels."""
-        return self.data[:, :4]
+        self.is_track = boxes.shape[-1] == self.widths[1]
 
     @property
     def conf(self):
+        """Confidences (N,)."""
         return self.data[:, -2]
 
     @property
     def cls(self):
+        """Class indices (N,), as floats."""
         return self.data[:, -1]
 
     @property
     def id(self):
         """Track ids (N,), or None when not tracking."""
         return self.data[:, -3] if self.is_track else None
+
+
+class Boxes(_Detections):
+    """Detections (N, 6) x1, y1, x2, y2, conf, cls or (N, 7) with a track id before conf."""
+
+    @property
+    def xyxy(self):
+        """Tensor[N, 4]: x1, y1, x2, y2 in original-image pixels."""
+        return self.data[:, :4]
 
     @cached_property
     def xywh(self):
@@ -174,32 +186,16 @@ class Probs(BaseTensor):
         return self.data[self.top5]
 
 
-class OBB(BaseTensor):
+class OBB(_Detections):
     """Rotated detections (N, 7) cx, cy, w, h, angle (radians), conf, cls, or (N, 8) with a track id."""
 
-    def __init__(self, boxes: torch.Tensor | np.ndarray, orig_shape: tuple[int, int]) -> None:
-        if boxes.ndim == 1:
-            boxes = boxes[None, :]
-        if boxes.shape[-1] not in {7, 8}:
-            raise ValueError(f"OBB expects (N, 7) or (N, 8) data (xywhr, [id,] conf, cls); got shape {tuple(boxes.shape)}.")
-        super().__init__(boxes, orig_shape)
-        self.is_track = boxes.shape[-1] == 8
+    widths = (7, 8)
+    layout = "xywhr, [id,] conf, cls"
 
     @property
     def xywhr(self):
+        """Tensor[N, 5]: centre x, y, width, height in pixels and the angle in radians."""
         return self.data[:, :5]
-
-    @property
-    def conf(self):
-        return self.data[:, -2]
-
-    @property
-    def cls(self):
-        return self.data[:, -1]
-
-    @property
-    def id(self):
-        return self.data[:, -3] if self.is_track else None
 
     @cached_property
     def xyxyxyxy(self):

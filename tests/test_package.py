@@ -87,3 +87,16 @@ def test_logger_verbosity_env_and_no_root_logger_setup():
         assert r.returncode == 0, r.stderr
         assert ("info-line" in r.stdout) is expect_info
         assert "warn-line" in r.stdout and r.stdout.count("once") == 1 and "after-verbose" in r.stdout
+
+
+def test_library_code_never_calls_print():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "ultralytics_clone"
+    offenders = []
+    for file in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+                offenders.append(f"{file.relative_to(root)}:{node.lineno}")
+    assert not offenders, f"library code must log through LOGGER, not print: {offenders}"

@@ -185,10 +185,13 @@ def run_mode(task: str | None, mode: str | None, overrides: dict[str, Any]) -> A
         raise ConfigError(f"task={task} was given but the model '{model_path}' is a {model.task} model.")
     if mode in {"train", "val"}:
         overrides.setdefault("data", TASK2DATA[model.task])  # the built-in generated set of that task: offline
-    if mode in {"predict", "track"}:
-        overrides.setdefault("save", True)  # the CLI saves annotated results by default
     overrides.pop("task", None)
     overrides.pop("mode", None)
+    if mode in {"predict", "track"}:
+        overrides.setdefault("save", True)  # the CLI saves annotated results by default
+        for _ in getattr(model, mode)(stream=True, **overrides):  # one frame at a time: long videos stay small
+            pass
+        return None
     return getattr(model, mode)(**overrides)
 
 

@@ -18,6 +18,7 @@ NO_TORCH_MODULES = [
     "ultralytics_clone.utils.callbacks",
     "ultralytics_clone.utils.checks",
     "ultralytics_clone.utils.downloads",
+    "ultralytics_clone.utils.lazy",
     "ultralytics_clone.cfg",
     "ultralytics_clone.cfg.args",
     "ultralytics_clone.cfg.schema",

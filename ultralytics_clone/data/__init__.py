@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+from ultralytics_clone.utils.lazy import lazy_getattr
 
 _EXPORTS = {
     "BaseDataset": "ultralytics_clone.data.base",
@@ -17,11 +17,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines `name` only when it is first used (keeps `import ...data` light)."""
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'ultralytics_clone.data' has no attribute '{name}'")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)  # submodules load on first use: `import ...data` stays light
 
 
 __all__ = list(_EXPORTS)

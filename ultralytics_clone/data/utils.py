@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ultralytics_clone.utils import LOGGER
+from ultralytics_clone.utils.lazy import lazy_getattr
 
 IMG_FORMATS = {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm"}
 VID_FORMATS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
@@ -27,13 +28,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    """Re-exports resolved on first use, so this module imports even while its siblings are still loading."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'ultralytics_clone.data.utils' has no attribute '{name}'")
+__getattr__ = lazy_getattr(__name__, _LAZY)  # resolved on first use: this module imports while siblings still load
 
 
 def img2label_paths(img_paths: list[str]) -> list[str]:

@@ -23,12 +23,12 @@ _BACKEND: str | None = None  # "torchvision" or "torch", decided at first use
 _BLOCK = 128
 
 
-def _use_fallback(err: Exception) -> None:
+def _use_fallback(reason: str) -> None:
     """Switch to the built-in NMS and say once why and how to fix it."""
     global _BACKEND
     _BACKEND = "torch"
     LOGGER.warning(
-        f"torchvision NMS is unavailable ({type(err).__name__}: {err}); using the built-in torch NMS, which is "
+        f"torchvision NMS is unavailable ({reason}); using the built-in torch NMS, which is "
         f"slower on large inputs. Fix: pip install torchvision matching torch {torch.__version__.split('+')[0]} "
         "(see the compatibility table at https://github.com/pytorch/vision#installation)."
     )
@@ -38,13 +38,13 @@ def _backend() -> str:
     """'torchvision' when its NMS op loads and runs, else 'torch'; probed once per process."""
     global _BACKEND
     if _BACKEND is None:
-        try:
-            import torchvision
+        from ultralytics_clone.utils.checks import torchvision_status  # the same probe `yolo checks` reports
 
-            torchvision.ops.nms(torch.zeros((1, 4)), torch.zeros(1), 0.5)
+        usable, detail = torchvision_status()
+        if usable:
             _BACKEND = "torchvision"
-        except (ImportError, RuntimeError, AttributeError, OSError) as err:
-            _use_fallback(err)
+        else:
+            _use_fallback(detail)
     return _BACKEND
 
 
@@ -98,7 +98,7 @@ def _batched_nms(boxes, scores, groups, iou_thres: float, rotated: bool) -> torc
         except RuntimeError as err:  # e.g. compiled without this device's kernels
             if "torchvision::nms" not in str(err):
                 raise
-            _use_fallback(err)
+            _use_fallback(f"{type(err).__name__}: {err}")
     return nms_torch(boxes, scores, iou_thres, groups)
 
 

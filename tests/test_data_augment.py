@@ -12,6 +12,8 @@ import torch
 
 from ultralytics_clone.data.augment import (
     BaseTransform,
+    CenterCrop,
+    ClassifyLetterBox,
     Compose,
     CopyPaste,
     CutMix,
@@ -22,8 +24,6 @@ from ultralytics_clone.data.augment import (
     RandomFlip,
     RandomHSV,
     RandomPerspective,
-    CenterCrop,
-    ClassifyLetterBox,
     ToTensor,
     classify_augmentations,
     classify_transforms,

@@ -12,7 +12,12 @@ from ultralytics_clone.nn import register_module
 from ultralytics_clone.nn.modules import Conv
 from ultralytics_clone.nn.registry import get_module
 from ultralytics_clone.nn.tasks import (
-    ClassificationModel, DetectionModel, PoseModel, guess_model_scale, guess_model_task, yaml_model_load,
+    ClassificationModel,
+    DetectionModel,
+    PoseModel,
+    guess_model_scale,
+    guess_model_task,
+    yaml_model_load,
 )
 from ultralytics_clone.utils.errors import ModelConfigError
 

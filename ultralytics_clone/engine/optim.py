@@ -21,7 +21,7 @@ def param_groups(model: nn.Module) -> tuple[list, list, list]:
     """
     norm_types = tuple(v for k, v in nn.__dict__.items() if "Norm" in k and isinstance(v, type))
     decay, no_decay, biases = [], [], []
-    for module_name, module in model.named_modules():
+    for _, module in model.named_modules():
         for name, p in module.named_parameters(recurse=False):
             if name == "bias":
                 biases.append(p)

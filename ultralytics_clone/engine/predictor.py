@@ -137,7 +137,8 @@ class BasePredictor(CallbackMixin):
             self.seen, self.batch = 0, None
             profilers = (Profile(device=self.device), Profile(device=self.device), Profile(device=self.device))
             self.run_callbacks("on_predict_start")
-            for self.batch in self.dataset:
+            for batch in self.dataset:
+                self.batch = batch  # callbacks read predictor.batch
                 self.run_callbacks("on_predict_batch_start")
                 paths, im0s, _, info = self.batch
                 with profilers[0]:

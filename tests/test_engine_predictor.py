@@ -8,6 +8,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from ultralytics_clone import YOLO
 from ultralytics_clone.models.yolo.detect import DetectionPredictor
@@ -125,3 +126,30 @@ def test_warm_predictor_can_start_saving(fixtures_dir, sample):
     model.predict(sample, imgsz=128)
     model.predict(sample, imgsz=128, save=True)  # no project/name: the warm predictor picks a run folder itself
     assert (model.predictor.save_dir / "sample_detect.jpg").is_file()
+
+
+def test_awkward_images_predict_like_plain_ones(tmp_path, fixtures_dir):
+    """Gray, RGBA and 16-bit images, as files under a non-ASCII path with spaces and as arrays, give the same boxes."""
+    from PIL import Image
+
+    base = cv2.imread(str(fixtures_dir / "sample_detect.jpg"))
+    gray = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)  # what a gray input carries
+    folder = tmp_path / "ünï cödé images"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "gray.png"), gray[..., 0])
+    Image.fromarray(cv2.cvtColor(base, cv2.COLOR_BGR2RGBA)).save(folder / "rgba.png")
+    cv2.imwrite(str(folder / "sixteen.png"), base.astype(np.uint16) * 257)
+    model = YOLO(fixtures_dir / "yolo11n.pt")
+
+    def boxes(source):
+        r = model.predict(source, imgsz=256, conf=0.25, verbose=False)[0]
+        assert r.orig_img.dtype == np.uint8 and r.orig_img.shape == base.shape
+        return r.boxes.xyxy
+
+    plain, plain_gray = boxes(base), boxes(gray)
+    assert len(plain) > 0 and len(plain_gray) > 0
+    for source in (folder / "rgba.png", folder / "sixteen.png", base.astype(np.uint16) * 257,
+                   cv2.cvtColor(base, cv2.COLOR_BGR2BGRA)):  # fmt: skip
+        torch.testing.assert_close(boxes(source), plain, atol=1.0, rtol=0)
+    for source in (folder / "gray.png", gray[..., 0]):
+        torch.testing.assert_close(boxes(source), plain_gray, atol=1.0, rtol=0)

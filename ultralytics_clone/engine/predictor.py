@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ultralytics_clone.data.utils import imread, to_bgr_uint8
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.callbacks import CallbackMixin
 from ultralytics_clone.utils.errors import SourceError
@@ -201,12 +202,12 @@ class _Images:
 
     def _frames(self) -> Iterator[tuple[str, np.ndarray, str]]:
         for k, item in enumerate(self.items):
-            if isinstance(item, np.ndarray):
-                yield f"image{k}.jpg", item, f"image {k + 1}/{len(self.items)} numpy: "
+            if isinstance(item, np.ndarray):  # gray, BGRA, 16-bit or float arrays become 3-channel uint8 BGR
+                yield f"image{k}.jpg", to_bgr_uint8(item), f"image {k + 1}/{len(self.items)} numpy: "
             elif Path(item).suffix.lower() in VID_SUFFIXES:
                 yield from self._video(item)
             else:
-                im = cv2.imread(str(item))
+                im = imread(item)  # any path (non-ASCII too); gray, RGBA and 16-bit files as uint8 BGR
                 if im is None:
                     raise SourceError(f"image '{item}' could not be read (missing, empty or not an image).")
                 self.frame = 0

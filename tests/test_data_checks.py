@@ -167,3 +167,12 @@ def test_dataset_given_as_zip_url_or_file(tmp_path, http_dir):
     assert d["path"] == str((Path(SETTINGS["datasets_dir"]) / "zipped").resolve()) and d["nc"] == 3
     _zip_dir(tmp_path / "zipped", tmp_path / "local-flat.zip", "")
     assert check_det_dataset(str(tmp_path / "local-flat.zip"))["yaml_file"].endswith("local-flat/zipped.yaml")
+
+
+def test_classification_set_refused_for_box_tasks():
+    from ultralytics_clone import YOLO
+
+    with pytest.raises(DatasetError, match="classification data set 'shapes-cls'.*yolo11n-cls.yaml"):
+        check_det_dataset("shapes-cls.yaml")
+    with pytest.raises(DatasetError, match="shapes-cls"):
+        YOLO("yolo11n.yaml").train(data="shapes-cls.yaml", epochs=1, imgsz=64, workers=0)

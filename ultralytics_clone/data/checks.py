@@ -228,6 +228,7 @@ def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True) -> 
     for k in ("train", "val"):
         if k not in data:
             raise DatasetError(f"{where} has no '{k}' key; it needs 'train' and 'val' (folder, list or .txt).")
+    _refuse_classification_set(data, where)
     data["names"] = _names(data, where)
     data["nc"] = len(data["names"])
     data.setdefault("channels", 3)
@@ -252,6 +253,18 @@ def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True) -> 
     if file:
         data["yaml_file"] = str(file)
     return data
+
+
+def _refuse_classification_set(data: dict, where: str) -> None:
+    """A built-in classification set has no box labels: say so instead of training on backgrounds only."""
+    from ultralytics_clone.data.synthetic import GENERATORS
+
+    if GENERATORS.get(str(data.get("download"))) == "classify":
+        raise DatasetError(
+            f"{where} is the classification data set '{data['download']}' (class folders, no box labels), so "
+            "detect/segment/pose/obb models cannot train or validate on it. Use a -cls model such as "
+            "'yolo11n-cls.yaml' with it, or shapes-det.yaml / shapes-seg.yaml / shapes-pose.yaml / shapes-obb.yaml."
+        )
 
 
 def check_cls_dataset(dataset: str | Path, split: str = "") -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import shutil
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
@@ -17,6 +16,7 @@ from torch.utils.data import Dataset
 from ultralytics_clone.data.utils import FORMATS_HELP_MSG, IMG_FORMATS, imread
 from ultralytics_clone.utils import LOGGER, NUM_THREADS
 from ultralytics_clone.utils.errors import DatasetError
+from ultralytics_clone.utils.files import atomic_open
 
 
 def available_memory() -> int | None:
@@ -221,9 +221,8 @@ class BaseDataset(Dataset):
             im = imread(self.im_files[i])
             if im is None:
                 return 0
-            tmp = fn.with_name(f".{fn.stem}.{os.getpid()}.tmp.npy")
-            np.save(tmp, im, allow_pickle=False)
-            os.replace(tmp, fn)
+            with atomic_open(fn) as f:
+                np.save(f, im, allow_pickle=False)
         return fn.stat().st_size
 
     # ----------------------------------------------------------------------------------------------- rect batches

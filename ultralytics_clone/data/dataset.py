@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from ultralytics_clone.data.label_cache import check_image, load_labels
 from ultralytics_clone.data.utils import IMG_FORMATS, get_hash, img2label_paths, imread
 from ultralytics_clone.utils import LOGGER, NUM_THREADS
 from ultralytics_clone.utils.errors import DatasetError
+from ultralytics_clone.utils.files import atomic_open, atomic_write
 
 TASKS = ("detect", "segment", "pose", "obb")
 _CAT_KEYS = {"masks", "keypoints", "bboxes", "cls", "segments", "obb"}
@@ -183,7 +183,7 @@ class ClassificationDataset:
         LOGGER.info(f"{self.prefix}{len(samples)} images, {nc} classes, {len(msgs)} corrupt in {self.root}")
         key = get_hash([s[0] for s in samples])  # after JPEG repairs
         try:
-            path.write_text(json.dumps({"version": "clone-cls-1", "key": key, "ok": ok}), encoding="utf-8")
+            atomic_write(path, json.dumps({"version": "clone-cls-1", "key": key, "ok": ok}))
         except OSError as e:
             LOGGER.warning(f"{self.prefix}cannot write {path} ({e})")
         if not ok:
@@ -214,9 +214,8 @@ class ClassificationDataset:
         if not fn.exists():
             im = imread(s[0])
             if im is not None:
-                tmp = fn.with_name(f".{fn.stem}.{os.getpid()}.tmp.npy")
-                np.save(tmp, im, allow_pickle=False)
-                os.replace(tmp, fn)
+                with atomic_open(fn) as f:
+                    np.save(f, im, allow_pickle=False)
 
     def __getitem__(self, i: int) -> dict:
         """{'img': transformed RGB tensor, 'cls': class index}."""

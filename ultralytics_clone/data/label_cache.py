@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 
 from ultralytics_clone.data.utils import IMG_FORMATS, exif_size, get_hash, imread, imwrite
 from ultralytics_clone.utils import LOGGER, NUM_THREADS
+from ultralytics_clone.utils.files import atomic_open
 
 CACHE_VERSION = "clone-1"
 _TRUNCATED_LOCK = threading.Lock()
@@ -245,10 +245,8 @@ def save_cache(path: Path, key: str, labels: list[dict], counts: dict, msgs: lis
     if meta["has_kpt"]:
         arrays["kpts"] = np.concatenate([lb["keypoints"] for lb in labels])
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_open(path) as f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
     except OSError as e:
         LOGGER.warning(f"cannot write label cache {path} ({e}); labels will be checked again next time")
 

@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from ultralytics_clone.utils import LOGGER, RANK
 from ultralytics_clone.utils.callbacks import CallbackMixin
+from ultralytics_clone.utils.files import atomic_write
 from ultralytics_clone.utils.ops import Profile
 
 
@@ -90,7 +91,7 @@ class BaseValidator(CallbackMixin):
             *self.speed.values()))  # fmt: skip
         if self.args.save_json and self.jdict:
             path = self.save_dir / "predictions.json"
-            path.write_text(json.dumps(self.jdict))
+            atomic_write(path, json.dumps(self.jdict))
             LOGGER.info(f"Saving {path}...")
         return stats
 

@@ -52,6 +52,10 @@ def test_settings_print_update_reset(subprocess_env, tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(settings_file.read_text())
     assert data["runs_dir"] == str(tmp_path / "my runs") and data["tensorboard"] is False
+    r = yolo("settings", "api_key=", "weights_dir=123", env=subprocess_env)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(settings_file.read_text())
+    assert data["api_key"] == "" and data["weights_dir"] == "123"
     r = yolo("settings", "reset", env=subprocess_env)
     assert r.returncode == 0 and json.loads(settings_file.read_text())["tensorboard"] is True
 

@@ -99,7 +99,7 @@ def parse_args(argv: list[str]) -> tuple[str | None, str | None, dict[str, Any],
             key, value = tok.split("=", 1)
             if not key:
                 raise ConfigError(f"'{tok}' has no key; write arguments as key=value, e.g. imgsz=320.")
-            overrides[key.strip().replace("-", "_") if key != "copy-cfg" else key] = parse_value(value)
+            overrides[key.strip().replace("-", "_")] = parse_value(value)
         elif tok in TASKS and task is None and mode is None:
             task = tok
         elif tok in MODES and mode is None:
@@ -124,10 +124,16 @@ def _settings_command(words: list[str], overrides: dict[str, Any]) -> None:
         SETTINGS.reset()
         _emit("Settings reset to defaults.")
     elif overrides:
-        SETTINGS.update({k: (str(v) if isinstance(v, (int, float)) and k.endswith(("_dir", "uuid", "api_key")) else v)
-                         for k, v in overrides.items()})  # fmt: skip
+        SETTINGS.update({k: _as_setting(SETTINGS.defaults.get(k), v) for k, v in overrides.items()})
         _emit("Settings updated.")
     _emit(str(SETTINGS))
+
+
+def _as_setting(default: Any, value: Any) -> Any:
+    """A command-line value typed like its setting: text settings take numbers as text and an empty value as ''."""
+    if isinstance(default, str) and not isinstance(value, bool):
+        return "" if value is None else str(value)
+    return value
 
 
 def _special(words: list[str], overrides: dict[str, Any]) -> None:

@@ -117,3 +117,11 @@ def test_train_val_predict_from_the_command_line(subprocess_env, tmp_path):
     r = yolo("predict", f"model={best}", f"source={source}", "name=p", "max_det=5", *common, env=subprocess_env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(list((project / "p").glob("*.jpg"))) == len(list(source.glob("*.jpg")))  # the CLI saves by default
+
+
+def test_model_and_data_may_come_from_a_cfg_file(subprocess_env, tmp_path):
+    cfg = tmp_path / "my args.yaml"
+    cfg.write_text("model: yolo11n.yaml\ndata: missing-set.yaml\nimgsz: 64\n")
+    r = yolo("val", f"cfg={cfg}", env=subprocess_env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "missing-set.yaml" in r.stderr  # the file's model was built and its data used, not the built-in default

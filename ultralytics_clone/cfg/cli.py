@@ -177,8 +177,8 @@ def run_mode(task: str | None, mode: str | None, overrides: dict[str, Any]) -> A
 
     if mode is None:
         raise ConfigError(f"a MODE is required after the task: one of {', '.join(MODES)}. Example: 'yolo {task or 'detect'} predict model=best.pt source=img.jpg'.")
-    get_cfg(overrides={**overrides, "mode": mode, **({"task": task} if task else {})})  # validate before loading anything
-    model_path = overrides.pop("model", None)
+    merged = get_cfg(overrides={**overrides, "mode": mode, **({"task": task} if task else {})})  # validate first
+    model_path = overrides.pop("model", None) or merged.model  # model= may also come from a cfg=file
     if not model_path:
         raise ConfigError(
             "model= is required, e.g. model=yolo11n.yaml (build an untrained model, offline) or model=path/to/best.pt; "
@@ -189,8 +189,8 @@ def run_mode(task: str | None, mode: str | None, overrides: dict[str, Any]) -> A
     model = YOLO(model_path, task=task)
     if task and model.task != task:
         raise ConfigError(f"task={task} was given but the model '{model_path}' is a {model.task} model.")
-    if mode in {"train", "val"}:
-        overrides.setdefault("data", TASK2DATA[model.task])  # the built-in generated set of that task: offline
+    if mode in {"train", "val"} and not merged.data:
+        overrides["data"] = TASK2DATA[model.task]  # the built-in generated set of that task: offline
     overrides.pop("task", None)
     overrides.pop("mode", None)
     if mode in {"predict", "track"}:

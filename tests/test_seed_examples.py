@@ -6,6 +6,7 @@ would have it; nothing is fetched.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import textwrap
@@ -21,15 +22,24 @@ def _blocks(seeds_dir: Path, start: str, end: str) -> list[str]:
     return [b.replace("ultralytics", "ultralytics_clone") for b in re.findall(r"```python\n(.*?)```", section, re.S)]
 
 
-@pytest.fixture
-def yolo11n_in_weights_dir(fixtures_dir):
+@contextlib.contextmanager
+def _in_weights_dir(fixtures_dir: Path, name: str):
+    """The reference-trained fixture `name` placed in settings' weights_dir, as if the user had downloaded it once."""
     from ultralytics_clone.utils.settings import SETTINGS
 
-    dest = Path(SETTINGS["weights_dir"]) / "yolo11n.pt"
+    dest = Path(SETTINGS["weights_dir"]) / name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(fixtures_dir / "yolo11n.pt", dest)
-    yield dest
-    dest.unlink()
+    shutil.copy(fixtures_dir / name, dest)
+    try:
+        yield dest
+    finally:
+        dest.unlink()
+
+
+@pytest.fixture
+def yolo11n_in_weights_dir(fixtures_dir):
+    with _in_weights_dir(fixtures_dir, "yolo11n.pt") as path:
+        yield path
 
 
 def test_callback_example_returns_frames_with_results(facts_dir, yolo11n_in_weights_dir, tmp_path, monkeypatch):
@@ -74,13 +84,8 @@ def _offline_and_tiny(code: str) -> str:
 
 @pytest.fixture
 def yolo26n_in_weights_dir(fixtures_dir):
-    from ultralytics_clone.utils.settings import SETTINGS
-
-    dest = Path(SETTINGS["weights_dir"]) / "yolo26n.pt"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(fixtures_dir / "yolo26n.pt", dest)
-    yield dest
-    dest.unlink()
+    with _in_weights_dir(fixtures_dir, "yolo26n.pt") as path:
+        yield path
 
 
 SEED003_TRAINERS = {0: "CustomTrainer", 1: "MetricsTrainer", 2: "WeightedTrainer", 4: "CustomSaveTrainer",

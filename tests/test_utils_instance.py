@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed_values import SEED_XYXY  # tests/ is on sys.path under pytest
 
 from ultralytics_clone.utils.instance import Bboxes, Instances
-
-SEED_XYXY = np.array(
-    [
-        [22.878, 231.27, 804.98, 756.83],
-        [48.552, 398.56, 245.35, 902.71],
-        [669.47, 392.19, 809.72, 877.04],
-        [221.52, 405.8, 344.98, 857.54],
-        [0, 550.53, 63.01, 873.44],
-        [0.0584, 254.46, 32.561, 324.87],
-    ]
-)
 
 
 def test_bboxes_seed_areas_and_xywh():

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from seed_values import SEED_XYWH, SEED_XYXY  # tests/ is on sys.path under pytest
 
 from ultralytics_clone.data.augment import LetterBox
 from ultralytics_clone.utils import ops
@@ -37,27 +38,6 @@ from ultralytics_clone.utils.ops import (
     xyxy2xywh,
     xyxy2xywhn,
     xyxyxyxy2xywhr,
-)
-
-SEED_XYXY = np.array(
-    [
-        [22.878, 231.27, 804.98, 756.83],
-        [48.552, 398.56, 245.35, 902.71],
-        [669.47, 392.19, 809.72, 877.04],
-        [221.52, 405.8, 344.98, 857.54],
-        [0, 550.53, 63.01, 873.44],
-        [0.0584, 254.46, 32.561, 324.87],
-    ]
-)
-SEED_XYWH = np.array(
-    [
-        [413.93, 494.05, 782.1, 525.56],
-        [146.95, 650.63, 196.8, 504.15],
-        [739.6, 634.62, 140.25, 484.85],
-        [283.25, 631.67, 123.46, 451.74],
-        [31.505, 711.99, 63.01, 322.91],
-        [16.31, 289.67, 32.503, 70.41],
-    ]
 )
 
 

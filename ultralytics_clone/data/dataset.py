@@ -164,7 +164,10 @@ class ClassificationDataset:
             if cached.get("key") == key and cached.get("version") == "clone-cls-1":
                 return [samples[i] for i in cached["ok"]]
         except (OSError, ValueError, TypeError, KeyError, IndexError):
-            pass
+            from ultralytics_clone.nn.weights import probe_pickle
+
+            if path.is_file() and (why := probe_pickle(path)):
+                LOGGER.warning(f"{self.prefix}cache {path} is not read ({why}); rebuilding it")
         ok, msgs = [], []
 
         def one(s):

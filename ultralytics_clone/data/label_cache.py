@@ -263,7 +263,10 @@ def load_cache(path: Path, key: str) -> tuple[list[dict], dict, list[str]] | Non
                 return None
             a = {k: z[k] for k in z.files if k != "meta"}
     except Exception as e:  # any damage means: do not trust it
-        LOGGER.warning(f"label cache {path} is unreadable ({type(e).__name__}), rebuilding")
+        from ultralytics_clone.nn.weights import probe_pickle
+
+        why = probe_pickle(path) or type(e).__name__
+        LOGGER.warning(f"label cache {path} is unreadable ({why}), rebuilding")
         return None
     labels, ends = [], np.cumsum(a["n"])
     seg_ends = np.cumsum(a["seg_len"])

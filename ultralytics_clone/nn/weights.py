@@ -10,8 +10,10 @@ and its tensors are loaded strictly, keeping names, stride, args and the head's 
 
 from __future__ import annotations
 
+import io
 import pickle
 import types
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +96,29 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def _pickle_module(source: str) -> types.ModuleType:
+    """A stand-in for the `pickle` module whose every reading entry point (`Unpickler`, `load`, `loads`) is restricted.
+
+    torch's zip format subclasses `Unpickler`; its legacy formats (plain `torch.save(..., _use_new_zipfile_serialization
+    =False)` files and raw pickles) call `load` first, so both must refuse foreign globals.
+    """
+    unpickler = type("Unpickler", (_RestrictedUnpickler,), {"source": source})
     mod = types.ModuleType("restricted_pickle")
-    mod.Unpickler = type("Unpickler", (_RestrictedUnpickler,), {"source": source})
-    mod.load = pickle.load
-    mod.Pickler, mod.dump, mod.dumps, mod.loads = pickle.Pickler, pickle.dump, pickle.dumps, pickle.loads
+    mod.Unpickler = unpickler
+    mod.load = lambda file, **kw: unpickler(file, **kw).load()
+    mod.loads = lambda data, **kw: unpickler(io.BytesIO(data), **kw).load()
+    mod.Pickler, mod.dump, mod.dumps = pickle.Pickler, pickle.dump, pickle.dumps
+    mod.UnpicklingError, mod.PicklingError = pickle.UnpicklingError, pickle.PicklingError
     return mod
+
+
+def restricted_loads(data: bytes, source: str = "<pickle>") -> Any:
+    """pickle.loads through the restricted unpickler: the one way this package reads any pickle."""
+    try:
+        return _pickle_module(source).loads(bytes(data))
+    except CloneError:
+        raise
+    except Exception as e:  # a corrupt pickle raises almost anything (KeyError, IndexError, MemoryError, ...)
+        raise CheckpointError(f"{source}: not a readable pickle ({type(e).__name__}: {e})") from e
 
 
 def restricted_load(path: str | Path) -> Any:
@@ -107,13 +127,101 @@ def restricted_load(path: str | Path) -> Any:
     if not path.is_file():
         raise CheckpointError(f"checkpoint '{path}' does not exist")
     try:
-        return torch.load(path, map_location="cpu", pickle_module=_pickle_module(str(path)), weights_only=False)
+        with warnings.catch_warnings():  # torch's legacy format compares each module's source with the pickled one
+            warnings.filterwarnings("ignore", message="Couldn't retrieve source code for container")
+            return torch.load(path, map_location="cpu", pickle_module=_pickle_module(str(path)), weights_only=False)
     except CloneError:
         raise
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, AttributeError, TypeError) as e:
+    except Exception as e:  # damaged files raise nearly anything: EOFError, KeyError, zipfile errors, MemoryError...
         raise CheckpointError(
-            f"checkpoint '{path}' could not be read ({type(e).__name__}: {e}); is it a complete .pt file?"
+            f"checkpoint '{path}' could not be read ({type(e).__name__}: {str(e)[:200]}); is it a complete .pt file?"
         ) from e
+
+
+def probe_pickle(path: str | Path) -> str | None:
+    """Why a file holding a pickle (raw, or inside a .npy/.npz) is not read, or None when it holds none.
+
+    For files that must never contain a pickle (data set caches): the pickle is only walked by the restricted
+    unpickler, so a payload is named, never run.
+    """
+    import zipfile
+
+    path = Path(path)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                blobs = [(f"{path}:{n}", z.read(n)) for n in z.namelist()[:64]]
+        else:
+            blobs = [(str(path), path.read_bytes())]
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    for source, data in blobs:
+        if data[:6] == b"\x93NUMPY":  # .npy: skip its header to the payload
+            hlen = int.from_bytes(data[8:10], "little") if data[6] == 1 else int.from_bytes(data[8:12], "little")
+            data = data[(10 if data[6] == 1 else 12) + hlen :]
+        if data[:1] != b"\x80":
+            continue
+        try:
+            restricted_loads(data, source)
+        except CheckpointError as e:
+            if "refusing" in str(e):
+                return str(e).split(". ")[0]
+            continue
+        return f"{source} holds a pickle, which this package does not read from this kind of file"
+    return None
+
+
+_LITERAL_KEYS = ("names", "imgsz", "kpt_shape", "kpt_names", "args", "channels", "stride", "batch", "end2end")
+
+
+def read_metadata(data: str | bytes | dict[str, Any], source: str = "<metadata>") -> dict[str, Any]:
+    """The metadata dict stored beside an exported model, parsed without running anything.
+
+    Accepts JSON or YAML text (TorchScript's `config.txt`, OpenVINO's `metadata.yaml`; YAML through `safe_load`, so
+    `!!python/...` tags are refused), a pickle (through the restricted unpickler), or a dict of strings such as ONNX's
+    `custom_metadata_map`, whose Python-literal values (`"{0: 'person'}"`, `"[640, 640]"`) are read with
+    `ast.literal_eval`, never `eval`. Raises CheckpointError naming what was refused.
+    """
+    if isinstance(data, (bytes, bytearray)):
+        if data[:1] == b"\x80":  # a pickle (protocol 2+)
+            out = restricted_loads(bytes(data), source)
+            if not isinstance(out, dict):
+                raise CheckpointError(f"{source}: metadata must be a mapping, got {type(out).__name__}")
+            return _literal_values(out, source)
+        data = bytes(data).decode("utf-8", errors="replace")
+    if isinstance(data, str):
+        import yaml
+
+        try:
+            out = yaml.safe_load(data)  # JSON is YAML
+        except yaml.YAMLError as e:
+            raise CheckpointError(f"{source}: metadata is not plain JSON/YAML data, refused: {str(e)[:300]}") from e
+        if out is None:
+            return {}
+        if not isinstance(out, dict):
+            raise CheckpointError(f"{source}: metadata must be a mapping, got {type(out).__name__}")
+        data = out
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{source}: metadata must be text or a mapping, got {type(data).__name__}")
+    return _literal_values(data, source)
+
+
+def _literal_values(meta: dict, source: str) -> dict[str, Any]:
+    """String values of the keys the exporter writes as Python literals, parsed with ast.literal_eval."""
+    import ast
+
+    out = dict(meta)
+    for k in _LITERAL_KEYS:
+        v = out.get(k)
+        if isinstance(v, str):
+            try:
+                out[k] = ast.literal_eval(v)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as e:
+                raise CheckpointError(
+                    f"{source}: metadata '{k}' is not a plain Python literal ({type(e).__name__}); refusing to "
+                    f"evaluate {v[:80]!r}"
+                ) from e
+    return out
 
 
 def foreign_state_dict(obj: Any, prefix: str = "", out: dict | None = None) -> dict[str, torch.Tensor]:
@@ -263,4 +371,4 @@ def tasks_guess(model: nn.Module) -> str:
     return guess_model_task(model)
 
 
-__all__ = ["load_checkpoint", "restricted_load", "rebuild_model", "foreign_state_dict", "ForeignObject"]
+__all__ = ["load_checkpoint", "restricted_load", "restricted_loads", "read_metadata", "probe_pickle", "rebuild_model", "foreign_state_dict", "ForeignObject"]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_LAZY = {"YOLO": "ultralytics_clone.models", "Model": "ultralytics_clone.engine.model"}
+_LAZY = {
+    "YOLO": "ultralytics_clone.models",
+    "Model": "ultralytics_clone.engine.model",
+    "SAM": "ultralytics_clone.models.sam",
+}
 
 
 def __getattr__(name: str):
@@ -31,4 +35,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), "settings", *_LAZY, "checks"])
 
 
-__all__ = ["__version__", "settings", "YOLO", "Model", "checks"]
+__all__ = ["__version__", "settings", "YOLO", "Model", "SAM", "checks"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["YOLO"]
+__all__ = ["YOLO", "SAM"]
 
 
 def __getattr__(name: str):
@@ -10,12 +10,16 @@ def __getattr__(name: str):
         from ultralytics_clone.models.yolo.model import YOLO
 
         return YOLO
-    if name == "yolo":
-        import ultralytics_clone.models.yolo as yolo
+    if name == "SAM":
+        from ultralytics_clone.models.sam import SAM
 
-        return yolo
+        return SAM
+    if name in {"yolo", "sam"}:
+        import importlib
+
+        return importlib.import_module(f"ultralytics_clone.models.{name}")
     raise AttributeError(f"module 'ultralytics_clone.models' has no attribute '{name}'")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "YOLO", "yolo"])
+    return sorted([*globals(), "YOLO", "SAM", "yolo", "sam"])

@@ -119,8 +119,9 @@ def test_segment_contract(cfg):
     m = build(cfg, "segment", nc=3)
     m.end2end = False
     out = run(m, True)
-    feats, coeffs, proto = out["one2many"] if isinstance(out, dict) else out
+    feats, coeffs, proto, *semseg = out["one2many"] if isinstance(out, dict) else out
     assert coeffs.shape == (2, 32, A) and proto.shape == (2, 32, 16, 16)
+    assert [s.shape for s in semseg] == ([(2, 3, 8, 8)] if "26" in cfg else [])  # YOLO26: semantic logits at P3
     y, raw = run(m, False)
     assert y.shape == (2, 4 + 3 + 32, A)
 
@@ -130,8 +131,9 @@ def test_pose_contract(cfg):
     m = build(cfg, "pose", nc=1, data_kpt_shape=(4, 3))
     m.end2end = False
     out = run(m, True)
-    feats, kpts = out["one2many"] if isinstance(out, dict) else out
+    feats, kpts, *sigma = out["one2many"] if isinstance(out, dict) else out
     assert kpts.shape == (2, 12, A)
+    assert [s.shape for s in sigma] == ([(2, 8, A)] if "26" in cfg else [])  # YOLO26: RLE sigma logits, 2 per kpt
     y, _ = run(m, False)
     assert y.shape == (2, 4 + 1 + 12, A)
     vis = y[:, 4 + 1 + 2 :: 3]

@@ -26,7 +26,15 @@ def _extra_branch(c_in: int, c_mid: int, c_out: int | None) -> nn.Sequential:
 
 
 class _ExtraHead(Detect):
-    """Detect with a `cv4` branch (plus `one2one_cv4` for end2end heads) producing E channels per anchor."""
+    """Detect with a `cv4` branch (plus `one2one_cv4` for end2end heads) producing E channels per anchor.
+
+    A YOLO26 task head answers in eval like a reference YOLO26 checkpoint: the one-to-many decoded tensor
+    (B, 4 + nc + E, A) first; the one-to-one rows (B, max_det, 6 + E) only once `end2end` is switched on.
+    """
+
+    def __init__(self, nc: int, reg_max: int, end2end: bool, ch, legacy: bool) -> None:
+        super().__init__(nc, reg_max, end2end, ch, legacy)
+        self._end2end = False  # the branch stays built (and trained); selecting it is the user's choice
 
     def _add_cv4(self, ch, c4: int, c_out: int | None) -> None:
         self.cv4 = nn.ModuleList(_extra_branch(x, c4, c_out) for x in ch)
@@ -43,8 +51,8 @@ class _ExtraHead(Detect):
 class Segment(_ExtraHead):
     """Detect + nm mask coefficients per anchor + Proto prototypes at 1/4 input resolution.
 
-    training: (feats, mask_coeffs Tensor[B, nm, A], proto Tensor[B, nm, H/4, W/4]);
-    eval: (cat(y, mask_coeffs) Tensor[B, 4 + nc + nm, A], raw).
+    training: (feats, mask_coeffs Tensor[B, nm, A], proto Tensor[B, nm, H/4, W/4]) (Segment26 adds the semantic
+    logits Tensor[B, nc, H/8, W/8] as a 4th element); eval: (cat(y, mask_coeffs) Tensor[B, 4 + nc + nm, A], raw).
     """
 
     def __init__(self, nc: int = 80, nm: int = 32, npr: int = 256, reg_max: int = 16, end2end: bool = False,
@@ -128,7 +136,8 @@ class OBB(_ExtraHead):
 
 
 class Segment26(Segment):
-    """YOLO26 Segment: prototypes from all levels (Proto26), one-to-one branch for cv4 too."""
+    """YOLO26 Segment: prototypes from all levels (Proto26), one-to-one branch for cv4 too. In training the
+    one-to-many output carries Proto26's semantic-segmentation logits as a 4th element (the loss's semantic term)."""
 
     def _make_proto(self, ch) -> nn.Module:
         return Proto26(ch, self.npr, self.nm, self.nc)
@@ -136,11 +145,17 @@ class Segment26(Segment):
     def _proto(self, x: list[torch.Tensor]) -> torch.Tensor:
         return self.proto(x)
 
+    def forward_head(self, x, one2one: bool = False, shared=None):
+        if shared is not None or not self.training:
+            return super().forward_head(x, one2one, shared)
+        proto, semseg = self.proto(x, return_semseg=True)
+        return Detect.forward_head(self, x, one2one), self.extra(x, one2one), proto, semseg
+
 
 class Pose26(Pose):
     """YOLO26 Pose: cv4 is a shared 2-conv trunk, then 1x1 `cv4_kpts` (K*ndim) and `cv4_sigma` (K*2, RLE scale);
-    `flow_model` is the RealNVP density used by the RLE keypoint loss. The last sigma output is kept in
-    `self.kpts_sigma` (Tensor[B, K*2, A]).
+    `flow_model` is the RealNVP density used by the RLE keypoint loss. Raw output per branch:
+    (feats, kpts Tensor[B, K*ndim, A], sigma logits Tensor[B, K*2, A]); the loss's RLE term reads the third.
     """
 
     def _build_kpt_branch(self, ch) -> None:
@@ -154,13 +169,18 @@ class Pose26(Pose):
             self.one2one_cv4_kpts = copy.deepcopy(self.cv4_kpts)
             self.one2one_cv4_sigma = copy.deepcopy(self.cv4_sigma)
 
-    def extra(self, x: list[torch.Tensor], one2one: bool) -> torch.Tensor:
+    def extra(self, x: list[torch.Tensor], one2one: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """(kpts Tensor[B, K*ndim, A], sigma logits Tensor[B, K*2, A]) from the shared trunk of the chosen side."""
         pre = "one2one_" if one2one else ""
         trunk, kpt, sig = (getattr(self, pre + n) for n in ("cv4", "cv4_kpts", "cv4_sigma"))
         b = x[0].shape[0]
         feats = [trunk[i](x[i]) for i in range(self.nl)]
-        self.kpts_sigma = torch.cat([sig[i](f).view(b, -1, f.shape[2] * f.shape[3]) for i, f in enumerate(feats)], 2)
-        return torch.cat([kpt[i](f).view(b, self.nk, -1) for i, f in enumerate(feats)], 2)
+        sigma = torch.cat([sig[i](f).view(b, -1, f.shape[2] * f.shape[3]) for i, f in enumerate(feats)], 2)
+        return torch.cat([kpt[i](f).view(b, self.nk, -1) for i, f in enumerate(feats)], 2), sigma
+
+    def forward_head(self, x, one2one: bool = False, shared=None):
+        kpts, sigma = self.extra(x, one2one)
+        return Detect.forward_head(self, x, one2one), kpts, sigma
 
 
 class OBB26(OBB):

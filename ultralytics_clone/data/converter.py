@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -146,3 +147,50 @@ def convert_segment_masks_to_yolo_seg(masks_dir: str | Path, output_dir: str | P
                 lines.append(" ".join([str(int(value) - 1), *(f"{v:g}" for v in pts)]))
         (output_dir / f"{path.stem}.txt").write_text("".join(line + "\n" for line in lines))
         LOGGER.info(f"convert_segment_masks_to_yolo_seg: {path.name} -> {len(lines)} polygons")
+
+
+def yolo_bbox2segment(im_dir: str | Path, save_dir: str | Path | None = None, sam_model: str = "sam_b.pt",
+                      device: Any = None) -> Path:  # fmt: skip
+    """Turn a detection data set (images/ + labels/ with 'cls x y w h' rows) into segmentation labels with SAM.
+
+    Each image's boxes prompt SAM; the masks' outlines are written with the same classes to `save_dir`
+    (default: 'labels-segment' beside `im_dir`). Label files that already hold polygons are copied unchanged.
+    Returns the folder written.
+    """
+    from ultralytics_clone.data.annotator import label_lines, sam_segments
+    from ultralytics_clone.data.utils import IMG_FORMATS, img2label_paths, imread
+    from ultralytics_clone.models.sam import SAM
+    from ultralytics_clone.utils.errors import SourceError
+    from ultralytics_clone.utils.files import atomic_write
+    from ultralytics_clone.utils.ops import xywhn2xyxy
+
+    im_dir = Path(im_dir)
+    images = sorted(p for p in im_dir.iterdir() if p.suffix.lower().lstrip(".") in IMG_FORMATS) if im_dir.is_dir() else []
+    if not images:
+        raise SourceError(f"yolo_bbox2segment found no images in '{im_dir}'.")
+    out = Path(save_dir) if save_dir else im_dir.parent / "labels-segment"
+    out.mkdir(parents=True, exist_ok=True)
+    sam = sam_model if hasattr(sam_model, "predict") else SAM(sam_model)
+    failed = []
+    for im_file, lb_file in zip(images, img2label_paths([str(p) for p in images])):
+        lb_file = Path(lb_file)
+        if not lb_file.is_file():
+            continue  # an unlabelled image stays unlabelled
+        rows = [r.split() for r in lb_file.read_text().splitlines() if r.strip()]
+        if any(len(r) > 5 for r in rows):  # already polygons
+            atomic_write(out / lb_file.name, lb_file.read_text())
+            continue
+        try:
+            im = imread(im_file)
+            if im is None or any(len(r) != 5 for r in rows):
+                raise SourceError("unreadable image" if im is None else "rows must be 'cls x y w h'")
+            arr = np.array(rows, dtype=np.float32).reshape(-1, 5)
+            h, w = im.shape[:2]
+            boxes = xywhn2xyxy(arr[:, 1:], w=w, h=h)
+            atomic_write(out / lb_file.name, label_lines(arr[:, 0].astype(int).tolist(), sam_segments(sam, im, boxes, device)))
+        except Exception as e:  # report and go on with the rest
+            failed.append(f"{im_file.name}: {e}")
+    if failed:
+        LOGGER.warning("yolo_bbox2segment skipped {} image(s):\n  {}".format(len(failed), "\n  ".join(failed)))
+    LOGGER.info(f"yolo_bbox2segment: segmentation labels written to '{out}'")
+    return out

@@ -13,7 +13,7 @@ from torch import nn
 from ultralytics_clone.engine import checkpoint as ckpt_io
 from ultralytics_clone.utils import ASSETS, LOGGER, RANK
 from ultralytics_clone.utils.callbacks import Callbacks, add_callback, check_event, default_callbacks
-from ultralytics_clone.utils.errors import CheckpointError, ConfigError, HookError, NotPyTorchModelError, SourceError
+from ultralytics_clone.utils.errors import ConfigError, HookError, NotPyTorchModelError, SourceError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PT_SUFFIXES = (".pt", ".pth")
@@ -81,13 +81,10 @@ class Model(nn.Module):
 
     def _load(self, weights: str, task: str | None = None) -> None:
         """Load a checkpoint (local path, or a release name such as 'yolo11n.pt' found or downloaded)."""
-        path = ckpt_io.resolve_weights(weights)
-        model, ckpt = _load_checkpoint(path)
-        if model is None:
-            raise CheckpointError(
-                f"'{path}' holds only a state_dict (tensors without the architecture). Build the network from its "
-                f"YAML and copy the tensors in: YOLO('yolo11n.yaml').load('{path}')."
-            )
+        from ultralytics_clone.nn.backends.torch import load_pytorch_model  # the one checkpoint loader
+
+        model, ckpt = load_pytorch_model(weights)
+        path = model.pt_path
         self.model, self.ckpt, self.ckpt_path = model, ckpt, str(path)
         self.predictor = None  # a warm predictor would keep serving the previous network
         self.task = task or self._task_of(model)

@@ -11,7 +11,6 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from torch import nn
 
 from ultralytics_clone.data.utils import imread, to_bgr_uint8
 from ultralytics_clone.utils import LOGGER
@@ -51,35 +50,25 @@ class BasePredictor(CallbackMixin):
 
     # ---------------------------------------------------------------------------------------------------- model
     def setup_model(self, model: Any = None, verbose: bool = True) -> None:
-        """Put the model (nn.Module, checkpoint path or exported file) on the selected device in eval mode."""
+        """Load the model (nn.Module, checkpoint path or exported file) through AutoBackend on the selected device."""
         from ultralytics_clone.utils.torch_utils import select_device
 
-        model = self.args.model if model is None else model
         self.device = select_device(self.args.device, verbose=verbose)
-        self.args.half &= self.device.type == "cuda"
-        if not isinstance(model, nn.Module):
-            model = self._load_model(model, verbose)
-        model = model.to(self.device)
-        model = model.half() if self.args.half else model.float()
-        self.model = model.eval()
+        self.model = self._load_model(self.args.model if model is None else model, verbose)
+        self.args.half = self.model.fp16
         self.args.device = str(self.device)
+        self.done_warmup = False
 
-    def _load_model(self, weights: Any, verbose: bool) -> nn.Module:
-        """An AutoBackend for exported files when available, else the checkpoint's network."""
-        suffix = Path(str(weights)).suffix.lower()
-        if suffix not in {".pt", ".pth"}:
-            from ultralytics_clone.nn.autobackend import AutoBackend
+    def _load_model(self, weights: Any, verbose: bool) -> Any:
+        """An AutoBackend for `weights` (the one loading path shared with the validator), fused, eval mode."""
+        from ultralytics_clone.nn.autobackend import AutoBackend
 
-            return AutoBackend(weights, device=self.device, fp16=self.args.half, verbose=verbose)
-        from ultralytics_clone.nn.weights import load_checkpoint
-
-        model, _ = load_checkpoint(weights)
-        return model
+        return AutoBackend(weights, device=self.device, dnn=self.args.dnn, data=self.args.data, fp16=self.args.half,
+                           fuse=True, verbose=verbose)  # fmt: skip
 
     @property
     def stride(self) -> int:
-        s = getattr(self.model, "stride", 32)
-        return int(s.max()) if hasattr(s, "max") else int(s)
+        return int(getattr(self.model, "stride", 32))
 
     # ---------------------------------------------------------------------------------------------------- source
     def setup_source(self, source: Any) -> None:
@@ -95,7 +84,7 @@ class BasePredictor(CallbackMixin):
         from ultralytics_clone.data.augment import LetterBox
 
         same = len({im.shape for im in im0s}) == 1
-        letterbox = LetterBox(self.imgsz, auto=same and bool(self.args.rect) and isinstance(self.model, nn.Module),
+        letterbox = LetterBox(self.imgsz, auto=same and bool(self.args.rect) and self.model.pt,
                               stride=self.stride)  # fmt: skip
         im = np.stack([letterbox(image=x) for x in im0s])
         im = np.ascontiguousarray(im[..., ::-1].transpose(0, 3, 1, 2))  # BGR -> RGB, BHWC -> BCHW
@@ -104,9 +93,7 @@ class BasePredictor(CallbackMixin):
 
     def inference(self, im: torch.Tensor) -> Any:
         """The model's raw output for a preprocessed batch."""
-        if isinstance(self.model, nn.Module) and hasattr(self.model, "predict"):
-            return self.model.predict(im, augment=self.args.augment, embed=self.args.embed)
-        return self.model(im)
+        return self.model(im, augment=self.args.augment, embed=self.args.embed)
 
     def postprocess(self, preds: Any, img: torch.Tensor, orig_imgs: list[np.ndarray]) -> list:
         """Raw output -> list of Results (task predictors override)."""
@@ -135,6 +122,10 @@ class BasePredictor(CallbackMixin):
                 self.save_dir = get_save_dir(self.args)
             if self.save_dir is not None:
                 (self.save_dir / "labels" if self.args.save_txt else self.save_dir).mkdir(parents=True, exist_ok=True)
+            if not self.done_warmup:
+                self.model.warmup(imgsz=(1 if self.model.pt or self.model.dynamic else self.model.batch, self.model.ch,
+                                         *self.imgsz))  # fmt: skip
+                self.done_warmup = True
             self.seen, self.batch = 0, None
             profilers = (Profile(device=self.device), Profile(device=self.device), Profile(device=self.device))
             self.run_callbacks("on_predict_start")

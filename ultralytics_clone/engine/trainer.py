@@ -262,9 +262,9 @@ class BaseTrainer(CallbackMixin):
             return
         cfg, weights = self.model, None
         if str(self.model).endswith((".pt", ".pth")):
-            from ultralytics_clone.nn.weights import load_checkpoint
+            from ultralytics_clone.nn.backends.torch import load_pytorch_model  # the one checkpoint loader
 
-            weights, _ = load_checkpoint(self.model)
+            weights, _ = load_pytorch_model(self.model)
             cfg = getattr(weights, "yaml", None)
         elif self.args.pretrained and isinstance(self.args.pretrained, str):
             weights = self.args.pretrained

@@ -114,17 +114,11 @@ class BaseValidator(CallbackMixin):
         if model is None:
             model = self.args.model
         self.device = select_device(self.args.device, self.args.batch, verbose=False)
-        if isinstance(model, (str, Path)) and Path(str(model)).suffix.lower() in {".pt", ".pth"}:
-            from ultralytics_clone.nn.weights import load_checkpoint
+        from ultralytics_clone.nn.autobackend import AutoBackend  # the one loading path (module, .pt or exported)
 
-            model, _ = load_checkpoint(model)
-        elif isinstance(model, (str, Path)):  # an exported model: the backend runs it
-            from ultralytics_clone.nn.autobackend import AutoBackend
-
-            model = AutoBackend(model, device=self.device, fp16=self.args.half, verbose=False)
-        model = model.to(self.device)
-        self.args.half &= self.device.type == "cuda"
-        model = model.half() if self.args.half else model.float()
+        model = AutoBackend(model, device=self.device, dnn=self.args.dnn, data=self.args.data, fp16=self.args.half,
+                            verbose=False)  # fmt: skip
+        self.args.half = model.fp16
         self.model = model
         if self.data is None:
             self.data = self.get_data()

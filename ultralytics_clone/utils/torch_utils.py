@@ -92,6 +92,7 @@ def time_sync() -> float:
     return time.time()
 
 
+@torch.no_grad()  # fused weights are plain leaf tensors, not results of an autograd graph
 def fuse_conv_and_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     """A Conv2d with bias equal to conv followed by bn in eval mode (running statistics)."""
     fused = nn.Conv2d(

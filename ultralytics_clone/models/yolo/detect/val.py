@@ -33,7 +33,7 @@ class DetectionValidator(BaseValidator):
         """YOLODataset without augmentation for `img_path`."""
         from ultralytics_clone.data.build import build_yolo_dataset
 
-        stride = int(max(getattr(self.model, "stride", torch.tensor([32])).max(), 32)) if self.model is not None else 32
+        stride = max(int(torch.as_tensor(getattr(self.model, "stride", 32)).max()), 32) if self.model is not None else 32
         return build_yolo_dataset(self.args, img_path, batch, self.data, mode=mode, stride=stride)
 
     def get_dataloader(self, dataset_path: str, batch_size: int) -> Any:

@@ -188,3 +188,128 @@ def test_end2end_thresholds_only():
     torch.testing.assert_close(out[0], rows[0, :3])
     assert non_max_suppression(rows, 0.25, end2end=True, classes=[1])[0][:, 5].tolist() == [1.0]
     assert len(non_max_suppression(rows, 0.25, end2end=True, max_det=2)[0]) == 2
+
+
+# ----------------------------------------------------------------- exactness: both backends against brute force
+def _brute(pred, conf_thres, iou_thres, multi_label, agnostic=False, max_det=300, classes=None):
+    """Per-image, per-box Python greedy NMS with the documented order (conf desc; ties: class, then anchor)."""
+    nc = pred.shape[1] - 4
+    out = []
+    for x in pred:
+        xyxy = nms_mod._xywh2xyxy(x[:4].T).double()
+        cands = []
+        for a in range(x.shape[1]):
+            s = x[4:, a]
+            cs = [c for c in range(nc) if s[c] > conf_thres] if multi_label else (
+                [int(s.argmax())] if s.max() > conf_thres else [])  # fmt: skip
+            cands += [(-float(s[c]), c if multi_label else 0, a, c) for c in cs if classes is None or c in classes]
+        cands.sort()
+        kept = []
+        for _, _, a, c in cands:
+            if len(kept) == max_det:
+                break
+            b = xyxy[a]
+            if all(_iou64(b, xyxy[ka]) <= iou_thres for ka, kc in kept if agnostic or kc == c):
+                kept.append((a, c))
+        out.append([(a, c) for a, c in kept])
+    return out
+
+
+def _iou64(a, b):
+    w = max(0.0, float(min(a[2], b[2]) - max(a[0], b[0])))
+    h = max(0.0, float(min(a[3], b[3]) - max(a[1], b[1])))
+    inter = w * h
+    union = float((a[2] - a[0]) * (a[3] - a[1])) + float((b[2] - b[0]) * (b[3] - b[1])) - inter
+    return inter / union if union else float("nan")
+
+
+def _cases():
+    """(name, prediction Tensor[B, 4 + nc, A]): random and adversarial inputs."""
+    g = torch.Generator().manual_seed(11)
+    out = []
+    out.append(("random", _prediction(12, bs=2, nc=5, n_anchors=300, extra=0)))
+    grid = torch.zeros(2, 4 + 3, 120)  # integer grid: many IoUs exactly 0.5, many equal scores
+    grid[:, 0] = torch.randint(0, 8, (2, 120), generator=g).float() + 1.5
+    grid[:, 1] = torch.randint(0, 3, (2, 120), generator=g).float() + 0.5
+    grid[:, 2], grid[:, 3] = 3.0, 1.0
+    grid[:, 4:] = torch.randint(1, 4, (2, 3, 120), generator=g).float() / 4
+    out.append(("ties", grid))
+    same = torch.zeros(1, 4 + 2, 50)  # all boxes overlap each other
+    same[0, :4] = torch.tensor([50.0, 50, 40, 40])[:, None] + torch.rand(4, 50, generator=g)
+    same[0, 4:] = torch.rand(2, 50, generator=g)
+    out.append(("all-overlapping", same))
+    chain = torch.zeros(1, 4 + 1, 200)  # each box overlaps only its neighbours: longest suppression chain
+    chain[0, 0] = torch.arange(200.0) * 6
+    chain[0, 1], chain[0, 2], chain[0, 3] = 10.0, 10.0, 10.0
+    chain[0, 4] = torch.linspace(0.99, 0.2, 200)
+    out.append(("one-class-chain", chain))
+    many = _prediction(13, bs=2, nc=80, n_anchors=400, extra=0)
+    many[:, 4:] = many[:, 4:] ** 6  # mostly low scores, as a trained head gives
+    out.append(("80-classes", many))
+    out.append(("empty", torch.zeros(2, 4 + 3, 30)))
+    return out
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c[0])
+def test_both_backends_equal_brute_force(case, multi_label, monkeypatch):
+    name, pred = case
+    for agnostic, max_det, iou in ((False, 300, 0.5), (True, 7, 0.45), (False, 3, 0.7)):
+        want = _brute(pred, 0.05, iou, multi_label, agnostic, max_det)
+        results = []
+        for backend in ("torchvision", "torch"):
+            monkeypatch.setattr(nms_mod, "_BACKEND", backend)
+            out, idx = non_max_suppression(pred.clone(), 0.05, iou, agnostic=agnostic, multi_label=multi_label,
+                                           max_det=max_det, return_idxs=True)  # fmt: skip
+            got = [list(zip(i.tolist(), o[:, 5].long().tolist())) for o, i in zip(out, idx)]
+            assert got == want, (name, backend, agnostic, max_det)
+            results.append(out)
+        for a, b in zip(*results):
+            assert torch.equal(a, b)
+
+
+def test_widening_passes_stay_exact(monkeypatch):
+    """Heavy suppression: the first max_det candidates keep few boxes, later chunks must add the rest in order."""
+    g = torch.Generator().manual_seed(14)
+    n = 900
+    pred = torch.zeros(1, 4 + 1, n)
+    centers = torch.randint(0, 30, (n,), generator=g).float() * 40  # 30 clusters of near-identical boxes
+    pred[0, 0], pred[0, 1] = centers + torch.rand(n, generator=g), 20.0
+    pred[0, 2], pred[0, 3] = 30.0, 30.0
+    pred[0, 4] = torch.rand(n, generator=g) * 0.9 + 0.05
+    for backend in ("torchvision", "torch"):
+        monkeypatch.setattr(nms_mod, "_BACKEND", backend)
+        out, idx = non_max_suppression(pred.clone(), 0.01, 0.5, max_det=10, return_idxs=True)
+        assert [(a, 0) for a, _ in _brute(pred, 0.01, 0.5, False, max_det=10)[0]] == [(a, 0) for a in idx[0].tolist()]
+        assert len(out[0]) == 10
+
+
+def test_end2end_with_classes_filter():
+    """NMS-free rows with a classes filter (int, list, no match, extra columns) never crash."""
+    rows = torch.zeros(2, 4, 6 + 3)
+    rows[..., 4] = torch.tensor([[0.9, 0.8, 0.7, 0.6], [0.5, 0.4, 0.3, 0.2]])
+    rows[..., 5] = torch.tensor([[2.0, 0, 2, 1], [0, 0, 0, 0]])
+    out = non_max_suppression(rows, 0.1, end2end=True, classes=2)
+    assert [o[:, 5].tolist() for o in out] == [[2.0, 2.0], []] and out[0].shape[1] == 9
+    out = non_max_suppression(rows, 0.1, end2end=True, classes=[7])
+    assert [o.shape for o in out] == [(0, 9), (0, 9)]
+    out, idx = non_max_suppression(rows, 0.1, end2end=True, classes=[0, 1], return_idxs=True)
+    assert idx[0].tolist() == [1, 3] and idx[1].tolist() == [0, 1, 2, 3]
+
+
+def test_no_class_columns_and_reference_positional_order():
+    assert [o.shape for o in non_max_suppression(torch.rand(2, 4, 20), 0.1)] == [(0, 6), (0, 6)]
+    pred = _prediction(15, bs=1)
+    by_pos = non_max_suppression(pred.clone(), 0.2, 0.5, None, False, False, 3)  # 7th positional is max_det
+    assert len(by_pos[0]) == 3
+
+
+def test_torch_nms_class():
+    g = torch.Generator().manual_seed(16)
+    xy = torch.rand(200, 2, generator=g) * 100
+    boxes = torch.cat((xy, xy + 20), 1)
+    scores = torch.rand(200, generator=g)
+    assert torch.equal(nms_mod.TorchNMS.nms(boxes, scores, 0.5), torchvision.ops.nms(boxes, scores, 0.5))
+    fast = nms_mod.TorchNMS.fast_nms(boxes, scores, 0.5)
+    assert set(fast.tolist()) <= set(torchvision.ops.nms(boxes, scores, 0.5).tolist())  # fast NMS drops more
+    assert len(nms_mod.TorchNMS.fast_nms(boxes[:0], scores[:0], 0.5)) == 0

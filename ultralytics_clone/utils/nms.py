@@ -1,12 +1,18 @@
 """Non-maximum suppression for decoded head outputs: axis-aligned, rotated (ProbIoU) and end-to-end (no NMS).
 
-The whole batch goes through one NMS call: image and class form one group id, so no Python loop runs over images,
-classes or boxes. Axis-aligned NMS uses torchvision's `batched_nms`; if torchvision is missing or its compiled ops do
-not match torch (the "operator torchvision::nms does not exist" error), a warning names the fix once and a built-in
-greedy NMS takes over. That one sorts boxes by group then score and walks them in blocks of 128: a block is first
-checked against the already kept boxes of its own groups, then settled internally by iterating "kept unless a kept,
-higher-scored box of its group overlaps it" to its fixed point, which is exactly greedy NMS. Rotated boxes always
-use the built-in NMS with ProbIoU as the overlap.
+Exact greedy NMS, never time-limited, one call for the whole batch (image and class form one group id, so no
+Python loop runs over images, classes or boxes). Two facts keep it fast at conf=0.001:
+- Greedy NMS decides a box only from higher-scored boxes, so NMS over each image's best k candidates gives exactly
+  the first kept boxes of NMS over all of them. We run it on the best max_det candidates, then feed the next ones
+  in doubling chunks (with the boxes kept so far) only to images that still have fewer than max_det boxes.
+- Candidates are ranked once (conf descending, ties by anchor order) and NMS sees that rank as its score, so the
+  order, and hence the result, is the same on every device and in both implementations.
+Axis-aligned overlap is computed in float64 on boxes shifted so that groups never touch (exact: float32 values plus
+integer-spaced offsets fit float64's mantissa), once by torchvision's `nms` and, when torchvision is missing or its
+compiled ops do not match torch, by the built-in greedy NMS with the same formula: the two give identical results.
+The built-in one sorts by group and walks blocks of 128: a block is checked against its groups' kept boxes, then
+settled by iterating "kept unless a kept, higher-ranked box of its group overlaps it" to its fixed point.
+Rotated boxes always use the built-in NMS with ProbIoU as the overlap.
 """
 
 from __future__ import annotations
@@ -48,70 +54,122 @@ def _backend() -> str:
     return _BACKEND
 
 
-def nms_torch(
-    boxes: torch.Tensor,
-    scores: torch.Tensor,
-    iou_thres: float,
-    idxs: torch.Tensor | None = None,
-    iou_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = box_iou,
-) -> torch.Tensor:
-    """Greedy NMS in plain torch; boxes (Tensor[N, 4] xyxy, or [N, 5] xywhr with iou_fn=batch_probiou), idxs: groups
-    that never suppress each other. Returns kept indices (Tensor[K] long), highest score first (as torchvision)."""
-    if idxs is None:
-        idxs = torch.zeros(len(scores), dtype=torch.long, device=scores.device)
-    order = scores.argsort(descending=True, stable=True)
-    order = order[idxs[order].argsort(stable=True)]  # by group, then score: a group is one contiguous run
-    boxes, groups = boxes[order], idxs[order]
+def _pair_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Pairwise IoU (Tensor[N, M]) of xyxy boxes with torchvision's NMS formula, no epsilon (used in float64)."""
+    w = (torch.minimum(a[:, None, 2], b[None, :, 2]) - torch.maximum(a[:, None, 0], b[None, :, 0])).clamp(min=0)
+    h = (torch.minimum(a[:, None, 3], b[None, :, 3]) - torch.maximum(a[:, None, 1], b[None, :, 1])).clamp(min=0)
+    inter = w * h
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / (area_a[:, None] + area_b[None, :] - inter)
+
+
+def _greedy_torch(boxes: torch.Tensor, groups: torch.Tensor, iou_thres: float,
+                  iou_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:  # fmt: skip
+    """Bool Tensor[N]: kept by greedy NMS; rows are in priority order (first = best), groups never suppress each
+    other. Blocks of _BLOCK rows settle against earlier kept rows of their groups, then internally."""
+    n = len(boxes)
+    order = groups.argsort(stable=True)  # by group, priority kept inside: a group is one contiguous run
+    boxes, groups = boxes[order], groups[order]
     _, counts = torch.unique_consecutive(groups, return_counts=True)
     group_start = (counts.cumsum(0) - counts).repeat_interleave(counts).tolist()
-    keep = torch.zeros(len(order), dtype=torch.bool, device=boxes.device)
-    for s in range(0, len(order), _BLOCK):
-        e = min(s + _BLOCK, len(order))
-        lo = group_start[s]  # kept boxes before the block's first group cannot touch the block
+    keep = torch.zeros(n, dtype=torch.bool, device=boxes.device)
+    for s in range(0, n, _BLOCK):
+        e = min(s + _BLOCK, n)
+        lo = group_start[s]  # kept rows before the block's first group cannot touch the block
         alive = torch.ones(e - s, dtype=torch.bool, device=boxes.device)
         prev = keep[lo:s].nonzero().squeeze(1) + lo
         if prev.numel():
-            hit = (iou_fn(boxes[s:e], boxes[prev]) > iou_thres) & (groups[s:e, None] == groups[prev][None])
-            alive = ~hit.any(1)
+            hit = (iou_fn(boxes[prev], boxes[s:e]) > iou_thres) & (groups[prev, None] == groups[None, s:e])
+            alive = ~hit.any(0)
         over = (iou_fn(boxes[s:e], boxes[s:e]) > iou_thres).triu(1)  # over[j, i]: j outranks and overlaps i
         over &= groups[s:e, None] == groups[None, s:e]
         kept = alive
-        while True:  # converges in at most (block length) rounds; each round settles at least one more box
+        while True:  # converges in at most (block length) rounds; each round settles at least one more row
             new = alive & ~(over & kept[:, None]).any(0)
             if torch.equal(new, kept):
                 break
             kept = new
         keep[s:e] = kept
-    kept_idx = order[keep]
-    return kept_idx[scores[kept_idx].argsort(descending=True, stable=True)]
+    out = torch.zeros(n, dtype=torch.bool, device=boxes.device)
+    out[order] = keep
+    return out
 
 
-def _batched_nms(boxes, scores, groups, iou_thres: float, rotated: bool) -> torch.Tensor:
-    """Kept indices over all groups, highest score first."""
+def _separated(boxes: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+    """xyxy boxes in float64, shifted so boxes of different groups never overlap; exact for float32 inputs."""
+    b = boxes.double()
+    if not len(b):
+        return b
+    lo, hi = b.min(), b.max()
+    span = torch.floor(hi - lo) + 2  # integer spacing: group g lives in [g * span, g * span + span - 1]
+    return b - lo + (groups.double() * span)[:, None]
+
+
+def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_thres: float, rotated: bool) -> torch.Tensor:
+    """Bool Tensor[N]: greedy NMS keep mask for rows already in priority order (first = best), image-major."""
     if rotated:
-        return nms_torch(boxes, scores, iou_thres, groups, iou_fn=batch_probiou)
+        return _greedy_torch(boxes, groups, iou_thres, batch_probiou)
+    b = _separated(boxes, groups)
     if _backend() == "torchvision":
         import torchvision
 
         try:
-            return torchvision.ops.batched_nms(boxes.float(), scores.float(), groups, iou_thres)
+            rank = torch.arange(len(b), 0, -1, dtype=torch.float64, device=b.device)  # distinct: no ties to break
+            keep = torch.zeros(len(b), dtype=torch.bool, device=b.device)
+            if b.device.type != "cpu":  # the GPU kernel builds the overlap mask in parallel: one call
+                keep[torchvision.ops.nms(b, rank, iou_thres)] = True
+                return keep
+            # the CPU kernel costs (rows x kept rows) per call, so one call per image keeps it linear in batch size
+            start = 0
+            for n in torch.bincount(img).tolist():
+                if n:
+                    keep[start + torchvision.ops.nms(b[start : start + n], rank[start : start + n], iou_thres)] = True
+                start += n
+            return keep
         except RuntimeError as err:  # e.g. compiled without this device's kernels
             if "torchvision::nms" not in str(err):
                 raise
             _use_fallback(f"{type(err).__name__}: {err}")
-    return nms_torch(boxes, scores, iou_thres, groups)
+    return _greedy_torch(b, groups, iou_thres, _pair_iou)
 
 
-def _rank_within(group: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
-    """Rank (0 = best) of each element's score among elements of its group (Tensor[N] long)."""
-    order = score.argsort(descending=True, stable=True)
-    order = order[group[order].argsort(stable=True)]
-    g_sorted = group[order]
-    counts = torch.bincount(g_sorted)
+def _nms_top(fetch: Callable[[torch.Tensor], torch.Tensor], groups, img, rank, n_img, iou_thres: float,
+             max_det: int) -> torch.Tensor:  # fmt: skip
+    """Kept row indices (rows in priority order, image-major; rank = position within the image), at most max_det
+    per image. Rows go in by rank in chunks [lo, hi) that double, only for images still short of max_det; a chunk
+    runs together with its image's kept rows, which outrank it and never suppress each other, so each pass extends
+    the exact greedy result. fetch(rows) gives those rows' boxes: xyxy (Tensor[n, 4]) or xywhr (Tensor[n, 5])."""
+    keep = torch.zeros(len(img), dtype=torch.bool, device=img.device)
+    todo = torch.ones_like(n_img, dtype=torch.bool)
+    lo, hi = 0, max(max_det, 1)
+    while True:
+        sel = ((((rank >= lo) & (rank < hi)) | keep) & todo[img]).nonzero().squeeze(1)
+        if len(sel):
+            boxes = fetch(sel)
+            keep[sel] = _greedy(boxes, groups[sel], img[sel], iou_thres, rotated=boxes.shape[1] == 5)
+        kept = torch.bincount(img[keep], minlength=len(n_img))
+        todo &= (kept < max_det) & (n_img > hi)
+        if not bool(todo.any()):
+            break
+        lo, hi = hi, hi * 2
+    idx = keep.nonzero().squeeze(1)
+    return idx[_rank_in_order(img[idx]) < max_det]
+
+
+def _rank_in_order(img: torch.Tensor) -> torch.Tensor:
+    """Position of each element among earlier elements of the same image, for image-major sorted `img`."""
+    if not len(img):
+        return img
+    counts = torch.bincount(img)
     starts = counts.cumsum(0) - counts
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(len(order), device=order.device) - starts[g_sorted]
-    return rank
+    return torch.arange(len(img), device=img.device) - starts[img]
+
+
+def _priority(img: torch.Tensor, conf: torch.Tensor) -> torch.Tensor:
+    """Permutation sorting rows by image, then conf descending, ties kept in input order."""
+    order = conf.argsort(descending=True, stable=True)
+    return order[img[order].argsort(stable=True)]
 
 
 def _split(rows: torch.Tensor, img: torch.Tensor, bs: int, idx: torch.Tensor | None):
@@ -130,17 +188,15 @@ def _check(conf_thres: float, iou_thres: float) -> None:
 
 def _end2end(prediction, conf_thres, classes, max_det, return_idxs):
     """NMS-free rows (Tensor[B, N, 6+E]: box, score, class, extra) -> per-image rows above conf_thres, best first."""
-    bs, n = prediction.shape[:2]
+    bs = prediction.shape[0]
     keep = prediction[..., 4] > conf_thres
     if classes is not None:
-        keep &= (prediction[..., 5:6] == classes.to(prediction.dtype)).any(-1)
+        keep &= torch.isin(prediction[..., 5], classes.to(prediction.dtype).view(-1))
     img, row = keep.nonzero(as_tuple=True)
-    conf = prediction[img, row, 4]
-    sel = _rank_within(img, conf) < max_det
-    img, row, conf = img[sel], row[sel], conf[sel]
-    order = conf.argsort(descending=True, stable=True)
-    order = order[img[order].argsort(stable=True)]
+    order = _priority(img, prediction[img, row, 4])
     img, row = img[order], row[order]
+    sel = _rank_in_order(img) < max_det
+    img, row = img[sel], row[sel]
     return _split(prediction[img, row], img, bs, row if return_idxs else None)
 
 
@@ -151,15 +207,17 @@ def non_max_suppression(
     classes: list[int] | None = None,
     agnostic: bool = False,
     multi_label: bool = False,
-    labels=(),
     max_det: int = 300,
     nc: int = 0,
+    max_time_img: float = 0.05,
     max_nms: int = 30000,
     max_wh: int = 7680,
-    in_place: bool = True,
     rotated: bool = False,
     end2end: bool = False,
     return_idxs: bool = False,
+    *,
+    labels=(),
+    in_place: bool = True,
 ):
     """Filter decoded predictions (Tensor[B, 4 + nc + E, A], boxes cx, cy, w, h in pixels, or the (y, raw) tuple).
 
@@ -167,60 +225,117 @@ def non_max_suppression(
     conf, cls, angle), highest conf first, at most max_det per image; with return_idxs also the kept anchor indices
     (-1 for rows from `labels`). `labels`: per-image Tensor[m, 5] (cls, cx, cy, w, h) added as conf-1 boxes;
     `end2end`: prediction is Tensor[B, N, 6 + E] from an NMS-free head and is only thresholded.
-    `in_place` writes the xyxy conversion into `prediction`; `max_wh` is kept for API compatibility (groups, not
-    coordinate offsets, keep classes apart here).
+    `in_place` writes the xyxy conversion into `prediction`. `max_time_img` and `max_wh` are accepted for API
+    compatibility: this NMS is exact and never stops early, and groups, not coordinate offsets, keep classes apart.
     """
     _check(conf_thres, iou_thres)
     if isinstance(prediction, (list, tuple)):
         prediction = prediction[0]
     device = prediction.device
-    classes = torch.as_tensor(classes, device=device) if classes is not None else None
+    classes = torch.as_tensor(classes, device=device).view(-1) if classes is not None else None
     if end2end:
         return _end2end(prediction, conf_thres, classes, max_det, return_idxs)
     bs = prediction.shape[0]
     nc = nc or (prediction.shape[1] - 4)
     mi = 4 + nc
-    pred = prediction.transpose(-1, -2)  # (B, A, C) view
+    table = prediction.transpose(-1, -2)  # (B, A, C) view: one row per anchor
     if not rotated:
         if in_place:
-            pred[..., :4] = _xywh2xyxy(pred[..., :4])
+            table[..., :4] = _xywh2xyxy(table[..., :4])
         else:
-            pred = torch.cat((_xywh2xyxy(pred[..., :4]), pred[..., 4:]), -1)
-    scores = pred[..., 4:mi]
+            table = torch.cat((_xywh2xyxy(table[..., :4]), table[..., 4:]), -1)
+    n_anchors = table.shape[1]
+    scores = prediction[:, 4:mi]  # (B, nc, A), contiguous over anchors
     if multi_label:
-        img, anchor, cls = (scores > conf_thres).nonzero(as_tuple=True)
-        conf = scores[img, anchor, cls]
-    else:
-        conf, cls = scores.max(-1)
+        img, cls, anchor = (scores > conf_thres).nonzero(as_tuple=True)
+        conf = scores[img, cls, anchor]
+    elif nc:
+        conf, cls = scores.max(1)
         img, anchor = (conf > conf_thres).nonzero(as_tuple=True)
         conf, cls = conf[img, anchor], cls[img, anchor]
-    boxes, extra = pred[img, anchor, :4], pred[img, anchor, mi:]
+    else:  # no class columns: nothing to keep
+        img = anchor = cls = torch.zeros(0, dtype=torch.long, device=device)
+        conf = prediction.new_zeros(0)
     if any(len(lb) for lb in labels):
-        img, anchor, cls, conf, boxes, extra = _add_labels(labels, img, anchor, cls, conf, boxes, extra, rotated)
+        table, (img, anchor, cls, conf) = _add_labels(labels, table, (img, anchor, cls, conf), rotated)
     if classes is not None:
-        sel = (cls[:, None] == classes).any(1)
-        img, anchor, cls, conf, boxes, extra = (t[sel] for t in (img, anchor, cls, conf, boxes, extra))
-    sel = _rank_within(img, conf) < max_nms  # at most max_nms candidates per image go into NMS
-    img, anchor, cls, conf, boxes, extra = (t[sel] for t in (img, anchor, cls, conf, boxes, extra))
+        sel = torch.isin(cls, classes.long())
+        img, anchor, cls, conf = img[sel], anchor[sel], cls[sel], conf[sel]
+    order = (conf.double() - 2.0 * img).argsort(descending=True, stable=True)  # image-major, then conf desc
+    img, anchor, cls, conf = img[order], anchor[order], cls[order], conf[order]
+    rank = _rank_in_order(img)
+    if len(rank) and int(rank.max()) >= max_nms:  # at most max_nms candidates per image go into NMS
+        sel = rank < max_nms
+        img, anchor, cls, conf, rank = img[sel], anchor[sel], cls[sel], conf[sel], rank[sel]
     groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
-    nms_boxes = torch.cat((boxes, extra[:, :1]), 1) if rotated else boxes
-    keep = _batched_nms(nms_boxes, conf, groups, iou_thres, rotated)
-    keep = keep[_rank_within(img[keep], conf[keep]) < max_det]
-    keep = keep[img[keep].argsort(stable=True)]  # by image; NMS already ordered each image by score
-    rows = torch.cat((boxes[keep], conf[keep, None], cls[keep, None].to(boxes.dtype), extra[keep]), 1)
-    return _split(rows, img[keep], bs, anchor[keep] if return_idxs else None)
+    cols = [0, 1, 2, 3, mi] if rotated else [0, 1, 2, 3]
+    n_img = torch.bincount(img, minlength=bs)
+    keep = _nms_top(lambda i: table[img[i], anchor[i]][:, cols], groups, img, rank, n_img, iou_thres, max_det)
+    found = table[img[keep], anchor[keep]]
+    rows = torch.cat((found[:, :4], conf[keep, None], cls[keep, None].to(found.dtype), found[:, mi:]), 1)
+    idx = torch.where(anchor[keep] < n_anchors, anchor[keep], -1) if return_idxs else None
+    return _split(rows, img[keep], bs, idx)
 
 
-def _add_labels(labels, img, anchor, cls, conf, boxes, extra, rotated: bool):
-    """Append a-priori label boxes (per-image Tensor[m, 5]: cls, cx, cy, w, h) as confidence-1 candidates."""
-    lb = torch.cat([torch.as_tensor(x, dtype=boxes.dtype, device=boxes.device).view(-1, 5) for x in labels])
-    lb_img = torch.cat([torch.full((len(x),), i, device=boxes.device) for i, x in enumerate(labels)]).long()
-    lb_boxes = lb[:, 1:5] if rotated else _xywh2xyxy(lb[:, 1:5])
-    return (
-        torch.cat((img, lb_img)),
-        torch.cat((anchor, torch.full_like(lb_img, -1))),
-        torch.cat((cls, lb[:, 0].long())),
-        torch.cat((conf, torch.ones_like(lb[:, 0]))),
-        torch.cat((boxes, lb_boxes)),
-        torch.cat((extra, extra.new_zeros((len(lb), extra.shape[1])))),
-    )
+def _add_labels(labels, table, cand, rotated: bool):
+    """Append a-priori label boxes (per-image Tensor[m, 5]: cls, cx, cy, w, h) as extra anchors of the table and
+    as confidence-1 candidates (img, anchor, cls, conf)."""
+    dev, dt = table.device, table.dtype
+    lbs = [torch.as_tensor(x, dtype=dt, device=dev).view(-1, 5) for x in labels]
+    m = max(len(x) for x in lbs)
+    extra = table.new_zeros((table.shape[0], m, table.shape[2]))
+    img, pos, cls = [], [], []
+    for i, x in enumerate(lbs):  # one row per image given (labels come per image)
+        extra[i, : len(x), :4] = x[:, 1:5] if rotated else _xywh2xyxy(x[:, 1:5])
+        img.append(torch.full((len(x),), i, device=dev))
+        pos.append(torch.arange(len(x), device=dev) + table.shape[1])
+        cls.append(x[:, 0].long())
+    img, pos, cls = torch.cat(img).long(), torch.cat(pos), torch.cat(cls)
+    c_img, c_anchor, c_cls, c_conf = cand
+    return torch.cat((table, extra), 1), (torch.cat((c_img, img)), torch.cat((c_anchor, pos)),
+                                          torch.cat((c_cls, cls)), torch.cat((c_conf, torch.ones_like(cls, dtype=c_conf.dtype))))  # fmt: skip
+
+
+def nms_torch(
+    boxes: torch.Tensor,
+    scores: torch.Tensor,
+    iou_thres: float,
+    idxs: torch.Tensor | None = None,
+    iou_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """Greedy NMS in plain torch; boxes (Tensor[N, 4] xyxy, or [N, 5] xywhr with iou_fn=batch_probiou), idxs: groups
+    that never suppress each other. Returns kept indices (Tensor[K] long), highest score first, ties by index."""
+    idxs = torch.zeros(len(scores), dtype=torch.long, device=scores.device) if idxs is None else idxs.long()
+    order = scores.argsort(descending=True, stable=True)
+    b, g = boxes[order], idxs[order]
+    keep = _greedy_torch(b, g, iou_thres, iou_fn) if iou_fn else _greedy_torch(_separated(b, g), g, iou_thres, _pair_iou)
+    return order[keep]
+
+
+class TorchNMS:
+    """NMS written in torch alone: `nms` is exact greedy NMS; `fast_nms` is the one-matrix approximation."""
+
+    @staticmethod
+    def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
+        """Kept indices of xyxy boxes (Tensor[N, 4]) by exact greedy NMS, highest score first."""
+        return nms_torch(boxes, scores, iou_threshold)
+
+    @staticmethod
+    def fast_nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float, use_triu: bool = True,
+                 iou_func: Callable = box_iou, exit_early: bool = True) -> torch.Tensor:  # fmt: skip
+        """Kept indices (highest score first) of boxes not overlapping any higher-scored box above iou_threshold,
+        suppressed or not (Fast NMS: one IoU matrix, may drop more than greedy NMS). use_triu=False keeps boxes
+        whose overlap with a higher-scored box is never above the threshold either way (same result);
+        exit_early returns at once for empty input."""
+        if exit_early and boxes.numel() == 0:
+            return torch.zeros(0, dtype=torch.long, device=boxes.device)
+        order = scores.argsort(descending=True, stable=True)
+        iou = iou_func(boxes[order], boxes[order])
+        if use_triu:
+            iou = iou.triu(1)
+        else:
+            iou = iou * torch.ones_like(iou, dtype=torch.bool).triu(1)
+        return order[(iou > iou_threshold).sum(0) == 0]
+
+
+__all__ = ["non_max_suppression", "TorchNMS", "nms_torch"]

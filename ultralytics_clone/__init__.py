@@ -12,6 +12,7 @@ _LAZY = {
     "YOLO": "ultralytics_clone.models",
     "Model": "ultralytics_clone.engine.model",
     "SAM": "ultralytics_clone.models.sam",
+    "Explorer": "ultralytics_clone.data.explorer",
 }
 
 
@@ -35,4 +36,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), "settings", *_LAZY, "checks"])
 
 
-__all__ = ["__version__", "settings", "YOLO", "Model", "SAM", "checks"]
+__all__ = ["__version__", "settings", "YOLO", "Model", "SAM", "Explorer", "checks"]

@@ -14,11 +14,12 @@ from typing import Any
 from ultralytics_clone.cfg.schema import MODES, TASKS
 from ultralytics_clone.utils.errors import CloneError, ConfigError
 
-SPECIAL = ("help", "version", "checks", "cfg", "copy-cfg", "settings")
+SPECIAL = ("help", "version", "checks", "cfg", "copy-cfg", "settings", "explorer")
 
 HELP = f"""
 Usage: yolo [TASK] MODE [key=value ...]
        yolo help | version | checks | cfg | copy-cfg | settings [key=value ...] | settings reset
+       yolo explorer data=shapes-det.yaml model=yolo11n.pt      # dashboard (pip install 'ultralytics-clone[explorer]')
 
   TASK (optional, guessed from the model): {", ".join(TASKS)}
   MODE (required): {", ".join(MODES)}
@@ -144,6 +145,9 @@ def _special(words: list[str], overrides: dict[str, Any]) -> None:
             raise ConfigError(f"'yolo settings {' '.join(extra)}' is not understood; use 'yolo settings key=value' or 'yolo settings reset'.")
         _settings_command(words, overrides)
         return
+    if command == "explorer":
+        _explorer_command(extra, overrides)
+        return
     if extra or overrides:
         raise ConfigError(f"'yolo {command}' takes no arguments, got: {' '.join(extra + [f'{k}={v}' for k, v in overrides.items()])}.")
     if command == "help":
@@ -169,6 +173,16 @@ def _special(words: list[str], overrides: dict[str, Any]) -> None:
         info = collect_system_info()
         width = max(map(len, info)) + 2
         _emit("\n".join(f"{k:<{width}}{v}" for k, v in info.items()))
+
+
+def _explorer_command(extra: list[str], overrides: dict[str, Any]) -> None:
+    """`yolo explorer data=... model=... imgsz=...`: the Explorer dashboard on this machine."""
+    from ultralytics_clone.data.explorer.gui import launch
+
+    unknown = [*extra, *(f"{k}=" for k in overrides if k not in {"data", "model", "imgsz"})]
+    if unknown:
+        raise ConfigError(f"'yolo explorer' accepts data=, model= and imgsz= only; got {' '.join(unknown)}.")
+    launch(overrides.get("data", "shapes-det.yaml"), overrides.get("model", "yolo11n.pt"), overrides.get("imgsz", 640))
 
 
 def run_mode(task: str | None, mode: str | None, overrides: dict[str, Any]) -> Any:

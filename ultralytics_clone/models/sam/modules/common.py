@@ -22,6 +22,16 @@ class LayerNorm2d(nn.Module):
         return self.weight[:, None, None] * x + self.bias[:, None, None]
 
 
+def neck(in_chans: int, out_chans: int = 256) -> nn.Sequential:
+    """The image encoders' output neck: 1x1 conv, LayerNorm2d, 3x3 conv, LayerNorm2d (no conv biases)."""
+    return nn.Sequential(
+        nn.Conv2d(in_chans, out_chans, kernel_size=1, bias=False),
+        LayerNorm2d(out_chans),
+        nn.Conv2d(out_chans, out_chans, kernel_size=3, padding=1, bias=False),
+        LayerNorm2d(out_chans),
+    )
+
+
 class MLPBlock(nn.Module):
     """Linear -> activation -> linear (the transformer's feed-forward)."""
 

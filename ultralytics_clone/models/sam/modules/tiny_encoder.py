@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .common import LayerNorm2d
+from .common import neck
 
 
 class Conv2d_BN(nn.Sequential):  # noqa: N801  (the checkpoint's module name)
@@ -216,12 +216,7 @@ class TinyViT(nn.Module):
                 )
         self.norm_head = nn.LayerNorm(embed_dims[-1])  # classification head: in the checkpoint, unused by SAM
         self.head = nn.Linear(embed_dims[-1], num_classes) if num_classes > 0 else nn.Identity()
-        self.neck = nn.Sequential(
-            nn.Conv2d(embed_dims[-1], 256, kernel_size=1, bias=False),
-            LayerNorm2d(256),
-            nn.Conv2d(256, 256, kernel_size=3, padding=1, bias=False),
-            LayerNorm2d(256),
-        )
+        self.neck = neck(embed_dims[-1], 256)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.patch_embed(x)

@@ -77,6 +77,11 @@ def _container(module: str, name: str) -> type:
     return _CONTAINERS[key]
 
 
+def _no_getattr(obj: Any, name: str) -> None:
+    """Stand-in for a pickled `getattr(obj, name)`: looks nothing up, the attribute becomes None."""
+    return None
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """Resolves globals only through the allowlist above."""
 
@@ -85,6 +90,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if module.startswith(_CONTAINER_PREFIXES) or module in ("ultralytics", "ultralytics_clone"):
             return _container(module, name)
+        if module in ("builtins", "__builtin__") and name == "getattr":
+            return _no_getattr  # bound methods (Ultralytics' fused Conv.forward) pickle as getattr(obj, name)
         if name in _ALLOWED.get(module, ()) or module == _NUMPY_DTYPES and name.endswith("DType"):
             return super().find_class(module, name)
         raise CheckpointError(
@@ -275,6 +282,10 @@ def rebuild_model(src: Any, source: str = "<checkpoint>") -> nn.Module:
         raise CheckpointError(f"{source}: rebuilding its model from the stored YAML failed: {e}") from e
     sd = {k: (v.float() if v.is_floating_point() else v) for k, v in foreign_state_dict(src).items()}
     missing, unexpected = set(model.state_dict()) - set(sd), set(sd) - set(model.state_dict())
+    if missing and all(".bn." in k for k in missing) and hasattr(model, "fuse"):
+        model.fuse(verbose=False)  # saved after fuse(): BatchNorms folded into the convs
+        missing = set(model.state_dict()) - set(sd)
+        unexpected = set(sd) - set(model.state_dict())
     if missing or unexpected:
         raise CheckpointError(
             f"{source}: tensors do not match the rebuilt {cls_name}: missing {sorted(missing)[:5]}, unexpected "

@@ -44,6 +44,17 @@ class Conv(nn.Module):
         """Forward after the BN was folded into `conv`."""
         return self.act(self.conv(x))
 
+    def __getstate__(self) -> dict:
+        """Pickle without fuse()'s bound-method `forward` (it would pickle as a call to getattr)."""
+        state = self.__dict__.copy()
+        state.pop("forward", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "bn" not in self._modules:  # fused
+            self.forward = self.forward_fuse
+
 
 class DWConv(Conv):
     """Depth-wise Conv: groups = gcd(c1, c2)."""

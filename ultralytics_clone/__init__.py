@@ -8,32 +8,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# name -> (module, attribute): resolved on first access.
 _LAZY = {
-    "YOLO": "ultralytics_clone.models",
-    "Model": "ultralytics_clone.engine.model",
-    "SAM": "ultralytics_clone.models.sam",
-    "Explorer": "ultralytics_clone.data.explorer",
+    "YOLO": ("ultralytics_clone.models", "YOLO"),
+    "SAM": ("ultralytics_clone.models.sam", "SAM"),
+    "Explorer": ("ultralytics_clone.data.explorer", "Explorer"),
+    "Model": ("ultralytics_clone.engine.model", "Model"),
+    "ASSETS": ("ultralytics_clone.utils", "ASSETS"),
+    "checks": ("ultralytics_clone.utils.checks", "check_yolo"),  # ultralytics.checks() prints the system report
+    "download": ("ultralytics_clone.utils.downloads", "download"),
+    "settings": ("ultralytics_clone.utils.settings", "SETTINGS"),
 }
 
 
 def __getattr__(name: str):
-    if name == "settings":
-        from ultralytics_clone.utils.settings import SETTINGS
-
-        return SETTINGS
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    if name == "checks":
-        from ultralytics_clone.utils import checks
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    from ultralytics_clone.out_of_scope import module_getattr
 
-        return checks
-    raise AttributeError(f"module 'ultralytics_clone' has no attribute '{name}'")
+    return module_getattr(__name__)(name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "settings", *_LAZY, "checks"])
+    return sorted([*globals(), *_LAZY])
 
 
-__all__ = ["__version__", "settings", "YOLO", "Model", "SAM", "Explorer", "checks"]
+__all__ = ["__version__", "settings", "YOLO", "Model", "SAM", "Explorer", "ASSETS", "checks"]

@@ -207,11 +207,12 @@ def _archive_names(file: Path) -> list[str]:
         return []
 
 
-def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True) -> dict[str, Any]:
+def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True, split: str = "") -> dict[str, Any]:
     """Load and resolve a detect/segment/pose/obb dataset YAML: absolute split paths, names dict, nc, kpt_shape.
 
     Missing splits are downloaded (URL archive) or generated (built-in name) when `download:` says how; a split still
-    missing raises DatasetError naming the folder and the YAML file and line.
+    missing raises DatasetError naming the folder and the YAML file and line. With `split` ('val', 'test'...), only
+    that split has to exist (validation needs no training images); by default train and val do.
     """
     from ultralytics_clone.utils.files import yaml_load
 
@@ -225,9 +226,10 @@ def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True) -> 
         raise DatasetError(f"{where} must hold a mapping with train/val/names keys, got {type(data).__name__}.")
     if "val" not in data and "validation" in data:
         data["val"] = data.pop("validation")
-    for k in ("train", "val"):
+    required = (split,) if split else ("train", "val")
+    for k in required:
         if k not in data:
-            raise DatasetError(f"{where} has no '{k}' key; it needs 'train' and 'val' (folder, list or .txt).")
+            raise DatasetError(f"{where} has no '{k}' key; it needs {' and '.join(repr(r) for r in required)} (folder, list or .txt).")
     _refuse_classification_set(data, where)
     data["names"] = _names(data, where)
     data["nc"] = len(data["names"])
@@ -238,11 +240,11 @@ def check_det_dataset(dataset: str | Path | dict, autodownload: bool = True) -> 
     for k in ("train", "val", "test", "minival"):
         if data.get(k):
             data[k] = _resolve_split(data[k], root)
-    missing = _missing(data, ("train", "val"))
+    missing = _missing(data, required)
     if missing and data.get("download") and autodownload:
         LOGGER.info(f"Dataset not found locally ({missing[0][1]}), fetching it via 'download' of {where}...")
         _download(data["download"], root, where)
-        missing = _missing(data, ("train", "val"))
+        missing = _missing(data, required)
     if missing:
         lines = yaml_key_lines(file) if file else {}
         key, path = missing[0]

@@ -26,21 +26,131 @@ _LAZY = {
     "check_cls_dataset": "ultralytics_clone.data.checks",
     "verify_image_label": "ultralytics_clone.data.label_cache",
 }
+# Keys of a dataset YAML and the value types accepted for them (data/checks.py validates the values).
+DATASET_KEY_TYPES = {
+    "path": (str,), "train": (str, list), "val": (str, list), "test": (str, list, type(None)),
+    "minival": (str, list, type(None)), "names": (dict, list), "nc": (int,), "kpt_shape": (list,),
+    "flip_idx": (list,), "kpt_names": (dict,), "channels": (int,), "download": (str, type(None)),
+}  # fmt: skip
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)  # resolved on first use: this module imports while siblings still load
+def __getattr__(name: str):
+    """Lazy re-exports (this module imports while its siblings still load); out-of-scope names raise clearly."""
+    if name in _LAZY:
+        return lazy_getattr(__name__, _LAZY)(name)
+    if name == "check_image":
+        from ultralytics_clone.data.label_cache import check_image
+
+        return check_image
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
-def img2label_paths(img_paths: list[str]) -> list[str]:
-    """Label file of each image: the LAST '/images/' in the path becomes '/labels/', the suffix becomes '.txt'."""
-    sa, sb = f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}"
+def img2label_paths(img_paths: list[str], label_dir: str = "labels", suffix: str = ".txt") -> list[str]:
+    """Label file of each image: the LAST '/images/' in the path becomes f'/{label_dir}/', the suffix `suffix`."""
+    sa, sb = f"{os.sep}images{os.sep}", f"{os.sep}{label_dir}{os.sep}"
     out = []
     for p in img_paths:
         p = str(p)
         head, sep, tail = p.rpartition(sa)
         base = f"{head}{sb}{tail}" if sep else p
-        out.append(base.rsplit(".", 1)[0] + ".txt")
+        out.append(base.rsplit(".", 1)[0] + suffix)
     return out
+
+
+def find_dataset_yaml(path: str | Path) -> Path:
+    """The dataset YAML for `path`: the file itself, a folder's single YAML (an unzipped dataset), or one of the
+    package's built-in dataset YAMLs; DatasetError otherwise."""
+    from ultralytics_clone.data import checks
+
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(p.glob("*.yaml")) or sorted(p.rglob("*.yaml"))
+        if len(found) != 1:
+            from ultralytics_clone.utils.errors import DatasetError
+
+            raise DatasetError(f"expected exactly one YAML file in '{p}', found {len(found)}: {[f.name for f in found]}.")
+        return found[0]
+    return checks.find_dataset_yaml(path)
+
+
+def get_split_fraction(fraction: float, split: str) -> float:
+    """The share of a split's images to use: `fraction` for the training split, all (1.0) for the others."""
+    return float(fraction) if split == "train" else 1.0
+
+
+def verify_image(args: tuple) -> tuple[tuple[str, int], int, int, str]:
+    """Classification image check: args = ((im_file, cls), prefix) -> ((im_file, cls), found, corrupt, message)."""
+    from ultralytics_clone.data.label_cache import _Corrupt, check_image
+
+    (im_file, cls), prefix = args
+    try:
+        _, msg = check_image(im_file)
+        return (im_file, cls), 1, 0, f"{prefix}{im_file}: {msg}" if msg else ""
+    except (_Corrupt, OSError) as e:
+        return (im_file, cls), 0, 1, f"{prefix}{im_file}: ignoring corrupt image: {e}"
+
+
+def check_file_speeds(
+    files: list[str], threshold_ms: float = 10, threshold_mb: float = 50, max_files: int = 5, prefix: str = ""
+) -> None:
+    """Warn when a sample of `files` is slow to stat (> threshold_ms) or read (< threshold_mb MB/s): a slow disk or
+    network mount that will starve training."""
+    import time
+
+    if not files:
+        LOGGER.warning(f"{prefix}check_file_speeds: no files to check.")
+        return
+    sample = random.Random(0).sample(list(files), min(max_files, len(files)))
+    stat_ms, mbps = [], []
+    for f in sample:
+        t0 = time.perf_counter()
+        try:
+            size = os.stat(f).st_size
+        except OSError:
+            continue
+        stat_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        with open(f, "rb") as fh:
+            fh.read()
+        dt = time.perf_counter() - t0
+        if dt > 0 and size > 0:
+            mbps.append(size / 2**20 / dt)
+    if not stat_ms:
+        LOGGER.warning(f"{prefix}check_file_speeds: none of the sampled files could be read.")
+        return
+    ping = sum(stat_ms) / len(stat_ms)
+    speed = sum(mbps) / len(mbps) if mbps else float("inf")
+    if ping > threshold_ms or speed < threshold_mb:
+        LOGGER.warning(f"{prefix}slow dataset storage: {ping:.1f} ms per file access, {speed:.0f} MB/s reads "
+                       "(a network or slow disk?); consider copying the dataset to a local SSD or cache=ram.")  # fmt: skip
+    else:
+        LOGGER.info(f"{prefix}fast dataset storage: {ping:.1f} ms per file access, {speed:.0f} MB/s reads")
+
+
+def visualize_image_annotations(image_path: str | Path, txt_path: str | Path, label_map: dict[int, str]) -> None:
+    """Show an image with the YOLO boxes of its label file drawn and named with `label_map` (matplotlib window)."""
+    import matplotlib.pyplot as plt
+
+    img = imread(image_path)
+    if img is None:
+        from ultralytics_clone.utils.errors import SourceError
+
+        raise SourceError(f"cannot read image '{image_path}'")
+    h, w = img.shape[:2]
+    fig, ax = plt.subplots(1)
+    ax.imshow(img[..., ::-1])
+    for line in Path(txt_path).read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) < 5:
+            continue
+        c, x, y, bw, bh = int(float(parts[0])), *(float(v) for v in parts[1:5])
+        x0, y0 = (x - bw / 2) * w, (y - bh / 2) * h
+        ax.add_patch(plt.Rectangle((x0, y0), bw * w, bh * h, fill=False, linewidth=2, edgecolor="red"))
+        ax.text(x0, y0 - 2, label_map.get(c, str(c)), color="white", backgroundcolor="red", fontsize=8)
+    ax.axis("off")
+    plt.show()
 
 
 def get_hash(paths: list[str | Path]) -> str:

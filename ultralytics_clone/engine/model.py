@@ -24,6 +24,8 @@ ACCEPTED = (
 )
 # Checkpoint train_args a loaded model keeps as its defaults (everything else describes the old run).
 CKPT_ARGS_KEPT = ("imgsz", "data", "task", "single_cls")
+# Arguments that change how the predictor is set up: a predict() call changing one of them rebuilds the predictor.
+PREDICTOR_SETUP_KEYS = ("device", "dnn", "data", "nms", "compile", "channels_last", "quantize", "tracker")
 
 
 class Model(nn.Module):
@@ -34,7 +36,7 @@ class Model(nn.Module):
     handed to every engine as `_callbacks`), `predictor`, `trainer`, `metrics`.
     """
 
-    def __init__(self, model: str | Path | nn.Module = "yolo11n.pt", task: str | None = None, verbose: bool = False):
+    def __init__(self, model: str | Path | nn.Module = "yolo26n.pt", task: str | None = None, verbose: bool = False):
         super().__init__()
         self.callbacks: Callbacks = default_callbacks()
         self.predictor = None
@@ -266,7 +268,7 @@ class Model(nn.Module):
         """True when `model` is an nn.Module (built from YAML or loaded from a .pt), False for exported files."""
         return isinstance(self._modules.get("model"), nn.Module)
 
-    def load(self, weights: str | Path | nn.Module = "yolo11n.pt") -> Model:
+    def load(self, weights: str | Path | nn.Module = "yolo26n.pt") -> Model:
         """Copy every tensor of `weights` whose name and shape match into this model (transfer learning)."""
         self._check_is_pytorch_model("load")
         if isinstance(weights, (str, Path)):
@@ -306,15 +308,16 @@ class Model(nn.Module):
             p.requires_grad = True
         return self
 
-    def info(self, detailed: bool = False, verbose: bool = True) -> Any:
-        """Log layers, parameters, gradients and GFLOPs (see BaseModel.info); returns its summary tuple."""
+    def info(self, detailed: bool = False, verbose: bool = True, imgsz: int = 640) -> Any:
+        """Log layers, parameters, gradients and GFLOPs at `imgsz` (see BaseModel.info); returns its summary tuple."""
         self._check_is_pytorch_model("info")
-        return self.model.info(detailed=detailed, verbose=verbose)
+        return self.model.info(detailed=detailed, verbose=verbose, imgsz=imgsz)
 
-    def fuse(self) -> Model:
-        """Fold BatchNorm into the preceding convolutions for faster inference (outputs unchanged within 1e-5)."""
+    def fuse(self, verbose: bool = True, imgsz: int = 640) -> Model:
+        """Fold BatchNorm into the preceding convolutions for faster inference (outputs unchanged within 1e-5);
+        `verbose` logs the fused model's summary at `imgsz`."""
         self._check_is_pytorch_model("fuse")
-        self.model.fuse()
+        self.model.fuse(verbose=verbose, imgsz=imgsz)
         return self
 
     def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> Model:

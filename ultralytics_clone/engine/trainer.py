@@ -43,7 +43,7 @@ class BaseTrainer(CallbackMixin):
         self.args = get_cfg(cfg if cfg is not None else DEFAULT_CFG, _drop_save_dir(overrides))
         self.resume_ckpt: dict | None = None
         self.check_resume(overrides or {})
-        self.device = select_device(self.args.device, self.args.batch, verbose=RANK in {-1, 0})
+        self.device = select_device(self.args.device, batch=self.args.batch, verbose=RANK in {-1, 0})
         init_seeds(self.args.seed + 1 + max(RANK, 0), deterministic=self.args.deterministic)
         self.save_dir = Path(self.args.get("save_dir") or get_save_dir(self.args))
         self.args.name = self.save_dir.name
@@ -469,3 +469,8 @@ def _yamlable(v: Any) -> Any:
 
 
 __all__ = ["BaseTrainer", "NonFiniteLossError"]
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

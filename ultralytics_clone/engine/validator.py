@@ -113,7 +113,7 @@ class BaseValidator(CallbackMixin):
 
         if model is None:
             model = self.args.model
-        self.device = select_device(self.args.device, self.args.batch, verbose=False)
+        self.device = select_device(self.args.device, batch=self.args.batch, verbose=False)
         from ultralytics_clone.nn.autobackend import AutoBackend  # the one loading path (module, .pt or exported)
 
         model = AutoBackend(model, device=self.device, dnn=self.args.dnn, data=self.args.data, fp16=self.args.half,

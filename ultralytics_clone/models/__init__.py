@@ -18,7 +18,9 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"ultralytics_clone.models.{name}")
-    raise AttributeError(f"module 'ultralytics_clone.models' has no attribute '{name}'")
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
 def __dir__() -> list[str]:

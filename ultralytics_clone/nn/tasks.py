@@ -6,6 +6,7 @@ YOLO26 heads carry a one-to-one (NMS-free) branch. Its eval output is selected w
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from pathlib import Path
@@ -50,8 +51,9 @@ class BaseModel(nn.Module):
         """True when fewer than `thresh` BatchNorm layers remain."""
         return sum(isinstance(v, nn.BatchNorm2d) for v in self.modules()) < thresh
 
-    def fuse(self, verbose: bool = True) -> BaseModel:
-        """Fold every Conv's BatchNorm into its conv weights (inference only; outputs unchanged to ~1e-6)."""
+    def fuse(self, verbose: bool = True, imgsz: int = 640) -> BaseModel:
+        """Fold every Conv's BatchNorm into its conv weights (inference only; outputs unchanged to ~1e-6); `verbose`
+        logs the fused summary with GFLOPs at `imgsz`."""
         if not self.is_fused():
             for m in self.modules():
                 if isinstance(m, Conv) and hasattr(m, "bn"):
@@ -59,7 +61,7 @@ class BaseModel(nn.Module):
                     delattr(m, "bn")
                     m.forward = m.forward_fuse
             if verbose:
-                self.info()
+                self.info(imgsz=imgsz)
         return self
 
     def info(self, detailed: bool = False, verbose: bool = True, imgsz: int = 640):
@@ -125,7 +127,7 @@ def _build_layers(model: BaseModel, cfg, ch: int, nc: int | None, verbose: bool)
 class DetectionModel(BaseModel):
     """YOLO detection model: backbone + neck + Detect head; strides found with a 256x256 dry run."""
 
-    def __init__(self, cfg: str | Path | dict = "yolo11n.yaml", ch: int = 3, nc: int | None = None,
+    def __init__(self, cfg: str | Path | dict = "yolo26n.yaml", ch: int = 3, nc: int | None = None,
                  verbose: bool = True):
         super().__init__()
         ch = _build_layers(self, cfg, ch, nc, verbose)
@@ -182,7 +184,7 @@ class DetectionModel(BaseModel):
 class SegmentationModel(DetectionModel):
     """Detection + instance masks (Segment head)."""
 
-    def __init__(self, cfg="yolo11n-seg.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
+    def __init__(self, cfg="yolo26n-seg.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
         super().__init__(cfg=cfg, ch=ch, nc=nc, verbose=verbose)
 
     def init_criterion(self):
@@ -194,7 +196,7 @@ class SegmentationModel(DetectionModel):
 class PoseModel(DetectionModel):
     """Detection + keypoints (Pose head); `data_kpt_shape` overrides the YAML's kpt_shape."""
 
-    def __init__(self, cfg="yolo11n-pose.yaml", ch: int = 3, nc: int | None = None,
+    def __init__(self, cfg="yolo26n-pose.yaml", ch: int = 3, nc: int | None = None,
                  data_kpt_shape: tuple = (None, None), verbose: bool = True):
         if not isinstance(cfg, dict):
             cfg = yaml_model_load(cfg)
@@ -213,7 +215,7 @@ class PoseModel(DetectionModel):
 class OBBModel(DetectionModel):
     """Detection of rotated boxes (OBB head)."""
 
-    def __init__(self, cfg="yolo11n-obb.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
+    def __init__(self, cfg="yolo26n-obb.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
         super().__init__(cfg=cfg, ch=ch, nc=nc, verbose=verbose)
 
     def init_criterion(self):
@@ -225,7 +227,7 @@ class OBBModel(DetectionModel):
 class ClassificationModel(BaseModel):
     """Image classification: backbone + Classify head (stride 1)."""
 
-    def __init__(self, cfg="yolo11n-cls.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
+    def __init__(self, cfg="yolo26n-cls.yaml", ch: int = 3, nc: int | None = None, verbose: bool = True):
         super().__init__()
         _build_layers(self, cfg, ch, nc, verbose)
         self.stride = torch.Tensor([1])
@@ -305,11 +307,11 @@ def guess_model_task(model: dict | nn.Module | str | Path) -> str:
     return "detect"
 
 
-def attempt_load_one_weight(weight: str | Path, device=None, inplace: bool = True, fuse: bool = False):
+def load_checkpoint(weight: str | Path, device=None, inplace: bool = True, fuse: bool = False):
     """(model, ckpt) of one .pt through nn.weights.load_checkpoint: float32, eval mode, optionally fused."""
-    from ultralytics_clone.nn.weights import load_checkpoint
+    from ultralytics_clone.nn import weights
 
-    model, ckpt = load_checkpoint(weight, device=device or "cpu")
+    model, ckpt = weights.load_checkpoint(weight, device=device or "cpu")
     if model is None:
         raise ModelConfigError(f"'{weight}' holds a bare state_dict; build the model from its YAML, then model.load()")
     model.eval()
@@ -319,11 +321,60 @@ def attempt_load_one_weight(weight: str | Path, device=None, inplace: bool = Tru
     return (model.fuse(verbose=False) if fuse else model), ckpt
 
 
-def torch_safe_load(weight: str | Path) -> tuple[dict, str]:
-    """(checkpoint dict, file) read through the restricted unpickler; its model entries are our rebuilt models."""
-    from ultralytics_clone.nn.weights import load_checkpoint
+attempt_load_one_weight = load_checkpoint  # Ultralytics' earlier name
 
-    return load_checkpoint(weight)[1], str(weight)
+
+def torch_safe_load(weight: str | Path, safe_only: bool | None = None) -> tuple[dict, str]:
+    """(checkpoint dict, file) read through the restricted unpickler; its model entries are our rebuilt models.
+
+    Loading is always restricted (nothing but tensors, containers and known model classes is unpickled), so
+    `safe_only` is accepted for compatibility and changes nothing; there is no unrestricted mode.
+    """
+    from ultralytics_clone.nn import weights
+
+    return weights.load_checkpoint(weight)[1], str(weight)
+
+
+@contextlib.contextmanager
+def temporary_modules(modules: dict[str, str] | None = None, attributes: dict[str, str] | None = None):
+    """Within the block, `sys.modules[old]` is the module `new` for each {old: new} in `modules`, and each
+    {'pkg.mod.Old': 'pkg.mod.New'} in `attributes` makes `Old` an alias of `New`; everything is restored after."""
+    import importlib
+    import sys
+
+    saved_modules = {old: sys.modules.get(old) for old in modules or {}}
+    saved_attrs = []
+    try:
+        for old, new in (attributes or {}).items():
+            old_mod, old_name = old.rsplit(".", 1)
+            new_mod, new_name = new.rsplit(".", 1)
+            target = importlib.import_module(old_mod)
+            saved_attrs.append((target, old_name, getattr(target, old_name, None)))
+            setattr(target, old_name, getattr(importlib.import_module(new_mod), new_name))
+        for old, new in (modules or {}).items():
+            sys.modules[old] = importlib.import_module(new)
+        yield
+    finally:
+        for old, mod in saved_modules.items():
+            if mod is None:
+                sys.modules.pop(old, None)
+            else:
+                sys.modules[old] = mod
+        for target, name, value in saved_attrs:
+            if value is None:
+                delattr(target, name)
+            else:
+                setattr(target, name, value)
+
+
+class Ensemble(nn.ModuleList):
+    """Several detection models run on the same input; their raw predictions are concatenated for one NMS."""
+
+    def forward(self, x: torch.Tensor, augment: bool = False, profile: bool = False):
+        """(predictions concatenated over all models' anchors, None)."""
+        outs = [m(x, augment=augment, profile=profile) if isinstance(m, BaseModel) else m(x) for m in self]
+        outs = [o[0] if isinstance(o, (list, tuple)) else o for o in outs]
+        return torch.cat(outs, 2), None
 
 
 def attempt_load_weights(weights, device=None, inplace: bool = True, fuse: bool = False) -> nn.Module:
@@ -332,11 +383,16 @@ def attempt_load_weights(weights, device=None, inplace: bool = True, fuse: bool 
         if len(weights) != 1:
             raise ModelConfigError(f"model ensembles are not supported; got {len(weights)} weight files")
         weights = weights[0]
-    return attempt_load_one_weight(weights, device, inplace, fuse)[0]
+    return load_checkpoint(weights, device, inplace, fuse)[0]
 
 
 __all__ = [
-    "attempt_load_one_weight", "attempt_load_weights", "torch_safe_load",
+    "attempt_load_one_weight", "attempt_load_weights", "torch_safe_load", "load_checkpoint", "temporary_modules",
+    "Ensemble",
     "BaseModel", "DetectionModel", "SegmentationModel", "PoseModel", "OBBModel", "ClassificationModel",
     "yaml_model_load", "guess_model_task", "guess_model_scale", "TASK_MODELS",
 ]
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

@@ -25,7 +25,7 @@ def _idle_gpu() -> int:
     return int(np.argmax(free))
 
 
-def parse_device(device: str | int | list | tuple | torch.device | None) -> str:
+def parse_device(device: str | int | list | tuple | torch.device | None = "") -> str:
     """Normalise any accepted device spelling to '', 'cpu', 'mps' or a comma list of CUDA indices like '0,1'."""
     if isinstance(device, torch.device):
         device = str(device)
@@ -39,7 +39,9 @@ def parse_device(device: str | int | list | tuple | torch.device | None) -> str:
     return text
 
 
-def select_device(device: str | int | list | torch.device | None = "", batch: int = 0, verbose: bool = True) -> torch.device:
+def select_device(
+    device: str | int | list | torch.device | None = "", newline: bool = False, verbose: bool = True, batch: int = 0
+) -> torch.device:
     """Pick the torch.device for `device` ('' auto, 'cpu', 'mps', 0, '0,1', [0, 1], 'cuda:1', -1 idle GPU).
 
     Raises DeviceError when CUDA/MPS is requested but unavailable, an index is out of range, or `batch` is not a
@@ -62,7 +64,7 @@ def select_device(device: str | int | list | torch.device | None = "", batch: in
     else:
         chosen = _select_cuda(spec, batch)
     if verbose:
-        LOGGER.info(f"Using device: {_describe(chosen, spec)}")
+        LOGGER.info(f"Using device: {_describe(chosen, spec)}" + ("\n" if newline else ""))
     return chosen
 
 

@@ -56,3 +56,19 @@ class ArchiveError(CloneError, ValueError):
 
 class NotPyTorchModelError(CloneError, TypeError):
     """A method that needs a PyTorch model was called on an exported one (.onnx, .torchscript...)."""
+
+
+class NotInScopeError(CloneError, ImportError):
+    """A reference name whose feature this release does not include (listed in out_of_scope.py with the reason).
+
+    An ImportError, not an AttributeError, so `from module import name` shows this message instead of Python's
+    generic 'cannot import name'.
+    """
+
+
+class MissingRequirementError(CloneError, ModuleNotFoundError):
+    """A required package is missing or too old; the message names the pip command (nothing is installed for you)."""
+
+
+class EngineNotBuiltError(CloneError, NotImplementedError):
+    """A task engine (trainer, validator, predictor) that this release does not include yet was used."""

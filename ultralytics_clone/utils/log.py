@@ -33,6 +33,18 @@ def _build_logger() -> logging.Logger:
 
 
 LOGGER = _build_logger()
+
+
+def set_logging(name: str = "ultralytics", verbose: bool = True) -> logging.Logger:
+    """Configure logger `name` like the package logger (stdout, plain messages); INFO when `verbose`, else WARNING."""
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose and int(os.getenv("RANK", -1)) in {-1, 0} else logging.WARNING)
+    logger.propagate = False
+    return logger
 _WARNED: set[str] = set()
 
 

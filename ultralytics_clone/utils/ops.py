@@ -40,7 +40,7 @@ class Profile(contextlib.ContextDecorator):
         self.start = self.time()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, type, value, traceback) -> None:  # noqa: A002  (Ultralytics' parameter names)
         self.dt = self.time() - self.start
         self.t += self.dt
 
@@ -54,7 +54,7 @@ class Profile(contextlib.ContextDecorator):
         return time.perf_counter()
 
 
-def _empty_like(x: Array) -> Array:
+def empty_like(x: Array) -> Array:
     """Uninitialised float array/tensor shaped like x (integer input becomes float32)."""
     if isinstance(x, torch.Tensor):
         return torch.empty_like(x, dtype=x.dtype if x.is_floating_point() else torch.float32)
@@ -319,6 +319,35 @@ def clean_str(s: str) -> str:
     return re.sub(r"[|@#!¡·$€%&()=?¿^*;:,¨´><+]", "_", s)
 
 
+_empty_like = empty_like  # the name this module's converters use
+
+
+def convert_torch2numpy_batch(batch: torch.Tensor) -> np.ndarray:
+    """A (B, C, H, W) float batch in 0-1 -> (B, H, W, C) uint8 numpy images (0-255)."""
+    return (batch.permute(0, 2, 3, 1).contiguous() * 255).clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+
+def regularize_rboxes(rboxes: Array) -> Array:
+    """Rotated boxes (..., 5) xywhr with the angle folded into [0, pi/2): w and h swap when the angle moves by pi/2."""
+    x, y, w, h, t = (rboxes[..., i] for i in range(5))
+    t = t % math.pi
+    swap = t >= math.pi / 2
+    if isinstance(rboxes, torch.Tensor):
+        w2, h2 = torch.where(swap, h, w), torch.where(swap, w, h)
+        return torch.stack([x, y, w2, h2, t % (math.pi / 2)], dim=-1)
+    w2, h2 = np.where(swap, h, w), np.where(swap, w, h)
+    return np.stack([x, y, w2, h2, t % (math.pi / 2)], axis=-1)
+
+
+def linear_sum_assignment(cost_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal assignment (row indices, column indices) minimising total cost; needs scipy (optional: pip install scipy)."""
+    try:
+        from scipy.optimize import linear_sum_assignment as solve
+    except ImportError as err:
+        raise ImportError("linear_sum_assignment needs scipy, an optional extra that is not installed: pip install scipy") from err
+    return solve(cost_matrix)
+
+
 from ultralytics_clone.utils.mask_ops import (  # noqa: E402  (re-exported at Ultralytics' path)
     crop_mask,
     masks2segments,
@@ -334,4 +363,5 @@ __all__ = [
     "xyxy2ltwh", "ltwh2xywh", "ltwh2xyxy", "xyxyxyxy2xywhr", "xywhr2xyxyxyxy", "clip_boxes", "clip_coords",
     "scale_boxes", "scale_coords", "segment2box", "segments2boxes", "resample_segments", "clean_str", "crop_mask",
     "masks2segments", "process_mask", "process_mask_native", "process_mask_upsample", "scale_image", "scale_masks",
+    "empty_like", "convert_torch2numpy_batch", "regularize_rboxes", "linear_sum_assignment",
 ]  # fmt: skip

@@ -14,7 +14,7 @@ from ultralytics_clone.utils.errors import SettingsError
 from ultralytics_clone.utils.files import atomic_write, user_config_dir
 from ultralytics_clone.utils.log import LOGGER
 
-SETTINGS_VERSION = "0.0.4"
+SETTINGS_VERSION = "0.0.8"
 INTEGRATIONS = ("clearml", "comet", "dvc", "hub", "mlflow", "neptune", "raytune", "tensorboard", "wandb")
 
 

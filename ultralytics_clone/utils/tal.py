@@ -51,6 +51,20 @@ def dist2rbox(
     return torch.cat([xy, lt + rb], dim=dim)
 
 
+def rbox2dist(
+    target_bboxes: torch.Tensor, anchor_points: torch.Tensor, target_angle: torch.Tensor, dim: int = -1,
+    reg_max: float | None = None,
+) -> torch.Tensor:
+    """Rotated boxes (xywh + angle, radians) -> (left, top, right, bottom) distances from the anchors in each box's
+    own frame: the inverse of dist2rbox; clamped below reg_max when given."""
+    xy, wh = target_bboxes[..., :4].split(2, dim=dim)
+    cos, sin = torch.cos(target_angle), torch.sin(target_angle)
+    dx, dy = (xy - anchor_points).split(1, dim=dim)
+    offset = torch.cat([dx * cos + dy * sin, -dx * sin + dy * cos], dim=dim)  # rotate back by -angle
+    dist = torch.cat([wh / 2 - offset, wh / 2 + offset], dim=dim)
+    return dist.clamp_(0, reg_max - 0.01) if reg_max is not None else dist
+
+
 class TaskAlignedAssigner(torch.nn.Module):
     """Task-aligned label assignment (TOOD): each GT takes the `topk` anchors inside it with the best
     score**alpha * IoU**beta, an anchor claimed twice goes to the GT it overlaps most, and soft class targets are
@@ -69,9 +83,9 @@ class TaskAlignedAssigner(torch.nn.Module):
         num_classes: int = 80,
         alpha: float = 1.0,
         beta: float = 6.0,
+        stride: list[float] | torch.Tensor | None = None,
         eps: float = 1e-9,
         topk2: int | None = None,
-        stride: list[float] | torch.Tensor | None = None,
     ):
         super().__init__()
         self.topk, self.topk2 = topk, topk2
@@ -187,3 +201,8 @@ class RotatedTaskAlignedAssigner(TaskAlignedAssigner):
         u = d[..., 0] * cos + d[..., 1] * sin  # offset along the box's width axis
         v = -d[..., 0] * sin + d[..., 1] * cos  # and along its height axis
         return (wh[..., 0] / 2 - u.abs() > eps) & (wh[..., 1] / 2 - v.abs() > eps)
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

@@ -10,15 +10,15 @@ from torch import nn
 from ultralytics_clone.utils.devices import init_seeds, select_device
 
 
-def unwrap_model(model: nn.Module) -> nn.Module:
+def unwrap_model(m: nn.Module) -> nn.Module:
     """The bare module inside DataParallel / DistributedDataParallel / torch.compile wrappers."""
     while True:
-        if isinstance(model, (nn.parallel.DataParallel, nn.parallel.DistributedDataParallel)):
-            model = model.module
-        elif hasattr(model, "_orig_mod"):
-            model = model._orig_mod
+        if isinstance(m, (nn.parallel.DataParallel, nn.parallel.DistributedDataParallel)):
+            m = m.module
+        elif hasattr(m, "_orig_mod"):
+            m = m._orig_mod
         else:
-            return model
+            return m
 
 
 de_parallel = unwrap_model  # Ultralytics' older name
@@ -63,11 +63,12 @@ class ModelEMA:
             torch._foreach_mul_(ema_t, d)
             torch._foreach_add_(ema_t, [m.detach().to(e.dtype) for e, m in pairs], alpha=1 - d)
 
-    def update_attr(self, model: nn.Module, include: tuple = (), exclude: tuple = ("process_group", "reducer")) -> None:
-        """Copy plain attributes (names, nc, args, stride...) from model to the EMA copy."""
+    def update_attr(self, model: nn.Module, include: tuple = (), exclude: tuple = ()) -> None:
+        """Copy plain attributes (names, nc, args, stride...) from model to the EMA copy (never DDP internals)."""
         src = unwrap_model(model)
+        skip = {*exclude, "process_group", "reducer"}
         for k, v in src.__dict__.items():
-            if (include and k not in include) or k.startswith("_") or k in exclude:
+            if (include and k not in include) or k.startswith("_") or k in skip:
                 continue
             setattr(self.ema, k, v)
 
@@ -85,10 +86,10 @@ from pathlib import Path  # noqa: E402
 from ultralytics_clone.utils import LOGGER  # noqa: E402
 
 
-def time_sync() -> float:
-    """time.time() after waiting for pending CUDA work."""
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
+def time_sync(device: torch.device | str | None = None) -> float:
+    """time.time() after waiting for pending CUDA work (on `device`, or the current CUDA device)."""
+    if torch.cuda.is_available() and (device is None or torch.device(device).type == "cuda"):
+        torch.cuda.synchronize(device)
     return time.time()
 
 
@@ -215,3 +216,235 @@ __all__ += [
     "time_sync", "fuse_conv_and_bn", "initialize_weights", "get_num_params", "get_num_gradients", "get_flops",
     "model_info", "intersect_dicts",
 ]
+
+
+# --- Ultralytics-compatible helpers -------------------------------------------------------------------------------
+import contextlib  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+from ultralytics_clone.utils.devices import parse_device  # noqa: E402,F401  (Ultralytics users import it from here)
+
+
+def _at_least(version: str, minimum: str) -> bool:
+    from ultralytics_clone.utils.checks import check_version
+
+    return check_version(version, minimum)
+
+
+def _torchvision_version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("torchvision")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+TORCH_1_9, TORCH_1_10, TORCH_1_11, TORCH_1_13 = (_at_least(torch.__version__, v) for v in ("1.9", "1.10", "1.11", "1.13"))
+TORCH_2_0, TORCH_2_1, TORCH_2_2, TORCH_2_3, TORCH_2_4, TORCH_2_5, TORCH_2_7, TORCH_2_8, TORCH_2_9, TORCH_2_13 = (
+    _at_least(torch.__version__, f"2.{v}") for v in (0, 1, 2, 3, 4, 5, 7, 8, 9, 13)
+)
+TORCHVISION_0_10, TORCHVISION_0_11, TORCHVISION_0_13, TORCHVISION_0_18 = (
+    _at_least(_torchvision_version(), f"0.{v}") for v in (10, 11, 13, 18)
+)
+
+
+def is_parallel(model: nn.Module) -> bool:
+    """True for a DataParallel / DistributedDataParallel wrapper."""
+    return isinstance(model, (nn.parallel.DataParallel, nn.parallel.DistributedDataParallel))
+
+
+def copy_attr(a: Any, b: Any, include: tuple = (), exclude: tuple = ()) -> None:
+    """Copy b's public attributes onto a (only `include` when given, never `exclude`)."""
+    for k, v in b.__dict__.items():
+        if (include and k not in include) or k.startswith("_") or k in exclude:
+            continue
+        setattr(a, k, v)
+
+
+def one_cycle(y1: float = 0.0, y2: float = 1.0, steps: int = 100) -> Callable[[float], float]:
+    """Cosine ramp from y1 to y2 over `steps`: a function of the step."""
+    return lambda x: max((1 - math.cos(x * math.pi / steps)) / 2, 0) * (y2 - y1) + y1
+
+
+def smart_inference_mode(mode: bool = True) -> Callable:
+    """Decorator: run under torch.inference_mode (or no_grad when mode=False); no-op if inference mode is already on."""
+
+    def decorate(fn: Callable) -> Callable:
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if torch.is_inference_mode_enabled():
+                return fn(*args, **kwargs)
+            with torch.inference_mode(mode) if mode else torch.no_grad():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def autocast(enabled: bool, device: str = "cuda") -> torch.autocast:
+    """torch.autocast for `device` ('cuda', 'cpu', 'mps'), enabled or not."""
+    return torch.autocast(device_type=str(device).split(":")[0], enabled=enabled)
+
+
+@contextlib.contextmanager
+def torch_distributed_zero_first(local_rank: int) -> Iterator[None]:
+    """In DDP, let local rank 0 run the block first while the other ranks wait at a barrier."""
+    import torch.distributed as dist
+
+    initialized = dist.is_available() and dist.is_initialized()
+    if initialized and local_rank not in {-1, 0}:
+        dist.barrier(device_ids=[local_rank])
+    yield
+    if initialized and local_rank == 0:
+        dist.barrier(device_ids=[local_rank])
+
+
+def unset_deterministic() -> None:
+    """Undo init_seeds(deterministic=True): non-deterministic algorithms allowed again."""
+    torch.use_deterministic_algorithms(False)
+    torch.backends.cudnn.deterministic = False
+    os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+    os.environ.pop("PYTHONHASHSEED", None)
+
+
+def fuse_deconv_and_bn(deconv: nn.ConvTranspose2d, bn: nn.BatchNorm2d) -> nn.ConvTranspose2d:
+    """A ConvTranspose2d with bias equal to deconv followed by bn in eval mode."""
+    fused = nn.ConvTranspose2d(
+        deconv.in_channels, deconv.out_channels, deconv.kernel_size, deconv.stride, deconv.padding,
+        deconv.output_padding, deconv.groups, True, deconv.dilation,
+    ).requires_grad_(False).to(deconv.weight.device)
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # per output channel (dim 1 of a deconv weight)
+    fused.weight.copy_((deconv.weight * scale.view(1, -1, 1, 1)).to(fused.weight.dtype))
+    bias = deconv.bias if deconv.bias is not None else torch.zeros_like(bn.running_mean)
+    fused.bias.copy_(((bias - bn.running_mean) * scale + bn.bias).to(fused.bias.dtype))
+    return fused
+
+
+def scale_img(img: torch.Tensor, ratio: float = 1.0, same_shape: bool = False, gs: int = 32) -> torch.Tensor:
+    """Resize a (B, C, H, W) batch by `ratio`; unless `same_shape`, pad to a multiple of `gs` (grey 0.447)."""
+    import torch.nn.functional as F
+
+    if ratio == 1.0:
+        return img
+    h, w = img.shape[2:]
+    s = (int(h * ratio), int(w * ratio))
+    img = F.interpolate(img, size=s, mode="bilinear", align_corners=False)
+    if not same_shape:
+        h, w = (math.ceil(x * ratio / gs) * gs for x in (h, w))
+    return F.pad(img, [0, w - s[1], 0, h - s[0]], value=0.447)
+
+
+def get_cpu_info() -> str:
+    """CPU model name, e.g. 'Intel(R) Xeon(R) ...'."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(errors="ignore").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def get_gpu_info(index: int) -> str:
+    """'NAME, N MiB' for CUDA device `index`."""
+    p = torch.cuda.get_device_properties(index)
+    return f"{p.name}, {p.total_memory / (1 << 20):.0f}MiB"
+
+
+def get_torch_device_backend(device: torch.device | str) -> Any:
+    """The torch backend module for a device: torch.cuda, torch.mps, torch.xpu...; None for the CPU."""
+    kind = torch.device(device).type if not isinstance(device, torch.device) else device.type
+    return None if kind == "cpu" else getattr(torch, kind, None)
+
+
+@contextlib.contextmanager
+def cuda_memory_usage(device: torch.device | str | None = None) -> Iterator[dict]:
+    """Yields {'memory': 0}; on CUDA, 'memory' holds the bytes reserved during the block when it ends."""
+    usage = {"memory": 0}
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        try:
+            yield usage
+        finally:
+            usage["memory"] = torch.cuda.memory_reserved(device)
+    else:
+        yield usage
+
+
+def attempt_compile(
+    model: nn.Module, device: torch.device, imgsz: int = 640, use_autocast: bool = False, warmup: bool = False,
+    mode: str | bool = "default",
+) -> nn.Module:
+    """torch.compile(model, mode) (`mode` False or compile failure -> the model unchanged, with a warning);
+    `warmup` runs one forward at imgsz to trigger compilation now."""
+    if not mode:
+        return model
+    try:
+        compiled = torch.compile(model, mode=None if mode is True else mode)
+    except Exception as err:  # compile support varies by platform; the eager model always works
+        LOGGER.warning(f"torch.compile failed ({err}); using the eager model.")
+        return model
+    if warmup:
+        x = torch.zeros(1, 3, imgsz, imgsz, device=device)
+        with torch.inference_mode(), autocast(use_autocast, str(torch.device(device).type)):
+            compiled(x)
+    return compiled
+
+
+def model_info_for_loggers(trainer: Any) -> dict[str, Any]:
+    """Parameters, GFLOPs and PyTorch inference speed of a trainer's model, for logger integrations."""
+    model = unwrap_model(trainer.model)
+    speed = getattr(getattr(trainer, "validator", None), "speed", {}) or {}
+    return {
+        "model/parameters": get_num_params(model),
+        "model/GFLOPs": round(get_flops(model, int(getattr(trainer.args, "imgsz", 640))), 3),
+        "model/speed_PyTorch(ms)": round(float(speed.get("inference", 0.0)), 3),
+    }
+
+
+def profile_ops(input: Any, ops: Any, n: int = 10, device: Any = None, max_num_obj: int = 0) -> list[list]:
+    """Time each op (a module or callable) on each input: rows of [params, GFLOPs, GPU mem GB, forward ms,
+    backward ms, input shape, output shape]; `max_num_obj` is accepted for compatibility."""
+    device = select_device(device, verbose=False) if device is not None else torch.device("cpu")
+    inputs = input if isinstance(input, list) else [input]
+    fns = ops if isinstance(ops, list) else [ops]
+    rows = []
+    for x in inputs:
+        x = x.to(device)
+        for m in fns:
+            m = m.to(device) if hasattr(m, "to") else m
+            params = get_num_params(m) if isinstance(m, nn.Module) else 0
+            fwd = bwd = 0.0
+            for _ in range(n):
+                t0 = time_sync(device)
+                y = m(x)
+                t1 = time_sync(device)
+                if isinstance(y, torch.Tensor) and y.requires_grad:
+                    y.sum().backward()
+                    bwd += (time_sync(device) - t1) * 1000 / n
+                fwd += (t1 - t0) * 1000 / n
+            mem = torch.cuda.memory_reserved() / 1e9 if device.type == "cuda" else 0.0
+            shape = lambda t: tuple(t.shape) if isinstance(t, torch.Tensor) else "list"  # noqa: E731
+            rows.append([params, 0.0, mem, fwd, bwd, shape(x), shape(y)])
+            LOGGER.info(f"{params:12} {mem:12.3g} {fwd:14.4g} {bwd:14.4g} {shape(x)!s:>24} {shape(y)!s:>24}")
+    return rows
+
+
+def __getattr__(name: str) -> Any:
+    """EarlyStopping and strip_optimizer live with the training code that owns them; re-exported on first use."""
+    if name == "EarlyStopping":
+        from ultralytics_clone.engine.run_log import EarlyStopping
+
+        return EarlyStopping
+    if name == "strip_optimizer":
+        from ultralytics_clone.engine.checkpoint import strip_optimizer
+
+        return strip_optimizer
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)

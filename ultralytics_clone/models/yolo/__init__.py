@@ -12,7 +12,9 @@ def __getattr__(name: str):
         from ultralytics_clone.models.yolo.model import YOLO
 
         return YOLO
-    raise AttributeError(f"module 'ultralytics_clone.models.yolo' has no attribute '{name}'")
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
 def __dir__() -> list[str]:

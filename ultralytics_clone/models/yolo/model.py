@@ -14,7 +14,7 @@ from ultralytics_clone.models.yolo._engines import ENGINE_KINDS, task_engine
 class YOLO(Model):
     """`YOLO("yolo11n.pt")`, `YOLO("yolo11s-seg.yaml")`, `YOLO("best.pt", task="pose")`: build, load, run models."""
 
-    def __init__(self, model: str | Path | nn.Module = "yolo11n.pt", task: str | None = None, verbose: bool = False):
+    def __init__(self, model: str | Path | nn.Module = "yolo26n.pt", task: str | None = None, verbose: bool = False):
         super().__init__(model=model, task=task, verbose=verbose)
 
     @property

@@ -1,0 +1,124 @@
+"""Reference names this release does not provide, each with its reason: the one list that module `__getattr__`
+hooks (raising NotInScopeError) and tests/test_api_facts.py (excluding them) both read. No torch import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ultralytics_clone.utils.errors import NotInScopeError
+
+HUB = "Ultralytics HUB / Platform is a hosted service and this package never contacts it"
+SOLUTIONS = "Ultralytics Solutions (counting, heatmaps, parking, dashboards...) are not part of this package"
+SEMANTIC = "the semantic segmentation task is not in this release (instance segmentation is: task=segment)"
+DEPTH = "the depth estimation task is not in this release"
+OPEN_VOCAB = "open-vocabulary models (YOLO-World, YOLOE: text/visual prompts) are not in this release"
+RTDETR = "RT-DETR models are not in this release"
+OTHER_MODEL = "this model family is not in this release (YOLO v8/11/26 and SAM are)"
+QAT = "quantization-aware training (NVIDIA ModelOpt) is not in this release"
+EXPORT_ONLY = "export formats other than TorchScript, ONNX, OpenVINO and NCNN are not in this release"
+TUNER = "hyperparameter tuning (Tuner, Ray Tune) is not in this release"
+TELEMETRY = "this package sends no telemetry (no Sentry, no events)"
+INSTALL = "this package never installs packages or system software itself"
+UPDATES = "this package never checks PyPI for updates (it works offline)"
+GIT_INFO = "git metadata of the package checkout is only used by Ultralytics' telemetry and update checks"
+CALIBRATION = "INT8 calibration data is only used by export formats not in this release"
+TRITON = "models served by Triton Inference Server are not in this release"
+QUANTIZE = "the quantize= export argument (w8a16/w8a32 precisions) is not in this release; use half=True or int8=True"
+TASK_ASSIGNERS = (
+    "the mask- and keypoint-aware label assigners are not in this release: every task uses the box-based "
+    "TaskAlignedAssigner (RotatedTaskAlignedAssigner for obb)"
+)
+PICKLED_CACHE = (
+    "label caches are written and read by data/label_cache.py in a pickle-free format; Ultralytics' pickled "
+    ".cache files are never loaded"
+)
+MULTI = "training several models in one run (MultiTrainer) is not in this release"
+
+OUT_OF_SCOPE: dict[str, dict[str, str]] = {
+    "ultralytics_clone": {
+        "APIConnectionError": HUB, "APIError": HUB, "AsyncPlatform": HUB, "Platform": HUB,
+        "FastSAM": OTHER_MODEL, "LLM": OTHER_MODEL, "NAS": OTHER_MODEL, "RTDETR": RTDETR,
+        "YOLOE": OPEN_VOCAB, "YOLOWorld": OPEN_VOCAB,
+    },
+    "ultralytics_clone.models": {
+        "FastSAM": OTHER_MODEL, "LLM": OTHER_MODEL, "NAS": OTHER_MODEL, "RTDETR": RTDETR,
+        "YOLOE": OPEN_VOCAB, "YOLOWorld": OPEN_VOCAB,
+    },
+    "ultralytics_clone.models.yolo": {
+        "YOLOE": OPEN_VOCAB, "YOLOWorld": OPEN_VOCAB, "world": OPEN_VOCAB, "yoloe": OPEN_VOCAB,
+        "semantic": SEMANTIC, "depth": DEPTH,
+    },
+    "ultralytics_clone.utils": {
+        "PLATFORM_URL": HUB, "GIT": GIT_INFO, "set_sentry": TELEMETRY,
+        "QNN_HTP_TARGETS": EXPORT_ONLY, "RKNN_CHIPS": EXPORT_ONLY, "XILINX_TARGETS": EXPORT_ONLY,
+    },
+    "ultralytics_clone.utils.checks": {
+        "check_apt_requirements": INSTALL, "check_executorch_requirements": EXPORT_ONLY, "check_tensorrt": EXPORT_ONLY,
+        "check_latest_pypi_version": UPDATES, "check_pip_update_available": UPDATES,
+        "check_data_portable": HUB, "normalize_platform_uri": HUB, "resolve_platform_uri": HUB,
+    },
+    "ultralytics_clone.utils.torch_utils": {
+        "is_qat": QAT, "prepare_qat": QAT, "qat_state": QAT, "restore_qat": QAT, "strip_qat": QAT,
+        "MODELOPT_REQUIREMENTS": QAT,
+    },
+    "ultralytics_clone.cfg": {
+        "SOLUTION_MAP": SOLUTIONS, "SOLUTIONS_HELP_MSG": SOLUTIONS, "handle_yolo_solutions": SOLUTIONS,
+        "handle_yolo_login": HUB, "TASK2CALIBRATIONDATA": CALIBRATION,
+        "QUANTIZE_ALIASES": QUANTIZE, "QUANTIZE_DOCS_URL": QUANTIZE, "QUANTIZE_VALID_VALUES": QUANTIZE,
+    },
+    "ultralytics_clone.nn.tasks": {
+        "DepthModel": DEPTH, "SemanticSegmentationModel": SEMANTIC, "RTDETRDetectionModel": RTDETR,
+        "WorldModel": OPEN_VOCAB, "YOLOEModel": OPEN_VOCAB, "YOLOESegModel": OPEN_VOCAB,
+    },
+    "ultralytics_clone.utils.tal": {"SegTaskAlignedAssigner": TASK_ASSIGNERS, "PoseTaskAlignedAssigner": TASK_ASSIGNERS},
+    "ultralytics_clone.data.utils": {
+        "add_polygon_background": SEMANTIC, "read_mask": SEMANTIC, "verify_image_mask": SEMANTIC,
+        "DEPTH_PNG_SCALE": DEPTH, "load_depth": DEPTH, "save_depth_png": DEPTH, "verify_image_depth": DEPTH,
+        "convert_ndjson_to_yolo_if_needed": HUB,
+        "load_dataset_cache_file": PICKLED_CACHE, "save_dataset_cache_file": PICKLED_CACHE,
+    },
+    "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
+    "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},
+}  # fmt: skip
+
+# Methods of provided classes that are left out, as "Class.member" (found through the class's MRO, so YOLO
+# inherits Model's entries). Accessing them raises the usual AttributeError; the API test skips them.
+OUT_OF_SCOPE_MEMBERS: dict[str, str] = {
+    "Model.calibrate": CALIBRATION, "Model.tune": TUNER, "Model.is_triton_model": TRITON,
+}  # fmt: skip
+
+
+def out_of_scope_reason(module: str, name: str) -> str | None:
+    """The reason `module.name` is not provided, or None when it is in scope."""
+    return OUT_OF_SCOPE.get(module, {}).get(name)
+
+
+def member_out_of_scope_reason(cls: type, name: str) -> str | None:
+    """The reason method/property `name` of `cls` (or of a base class) is left out, or None."""
+    for klass in getattr(cls, "__mro__", ()):
+        reason = OUT_OF_SCOPE_MEMBERS.get(f"{klass.__name__}.{name}")
+        if reason:
+            return reason
+    return None
+
+
+def not_in_scope(module: str, name: str) -> NotInScopeError:
+    """The error for an out-of-scope name: one sentence naming it and the reason."""
+    return NotInScopeError(
+        f"{module}.{name} is not part of ultralytics_clone: {out_of_scope_reason(module, name)}. "
+        "See ultralytics_clone/out_of_scope.py for every name this release leaves out."
+    )
+
+
+def module_getattr(module: str, fallback: Callable[[str], Any] | None = None) -> Callable[[str], Any]:
+    """A module `__getattr__`: out-of-scope names raise NotInScopeError, others go to `fallback` (or AttributeError)."""
+
+    def __getattr__(name: str) -> Any:
+        if out_of_scope_reason(module, name):
+            raise not_in_scope(module, name)
+        if fallback is not None:
+            return fallback(name)
+        raise AttributeError(f"module '{module}' has no attribute '{name}'")
+
+    return __getattr__

@@ -1,0 +1,153 @@
+"""Behaviour of the Ultralytics-compatible names (issue 17): the few with logic of their own."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from ultralytics_clone.utils.errors import EngineNotBuiltError, MissingRequirementError, NotInScopeError
+
+
+def test_out_of_scope_name_gives_the_reason_on_from_import():
+    with pytest.raises(NotInScopeError, match="YOLOWorld is not part of ultralytics_clone: open-vocabulary"):
+        from ultralytics_clone import YOLOWorld  # noqa: F401
+    with pytest.raises(ImportError, match="Solutions"):
+        from ultralytics_clone.cfg import SOLUTION_MAP  # noqa: F401
+    import ultralytics_clone.utils as utils
+
+    assert not hasattr(utils, "no_such_name_at_all")  # unknown names stay plain AttributeErrors
+
+
+def test_every_out_of_scope_entry_is_reachable_and_not_provided():
+    from ultralytics_clone.out_of_scope import OUT_OF_SCOPE
+
+    for module, names in OUT_OF_SCOPE.items():
+        mod = importlib.import_module(module)
+        for name, reason in names.items():
+            assert name not in vars(mod), f"{module}.{name} is provided but also listed as out of scope"
+            with pytest.raises(NotInScopeError) as info:
+                getattr(mod, name)
+            assert reason in str(info.value)
+
+
+def test_unbuilt_engine_is_importable_but_raises_when_used(monkeypatch):
+    from ultralytics_clone.models.yolo import _engines
+
+    monkeypatch.setattr(_engines, "load_engine", lambda module, name: None)  # as if pose were not built yet
+    monkeypatch.setattr(_engines, "_PLACEHOLDERS", {})
+    import ultralytics_clone.models.yolo.pose as pose
+
+    assert hasattr(pose, "PoseTrainer")
+    trainer_cls = pose.PoseTrainer
+    assert trainer_cls is pose.PoseTrainer and "cfg" in str(__import__("inspect").signature(trainer_cls))
+    with pytest.raises(EngineNotBuiltError, match="PoseTrainer is not built yet"):
+        trainer_cls(overrides={"data": "shapes-pose.yaml"})
+    assert isinstance(EngineNotBuiltError("x"), NotImplementedError)
+
+
+def test_check_requirements_never_installs_and_names_the_command():
+    from ultralytics_clone.utils.checks import check_requirements, check_version
+
+    assert check_requirements("numpy>=1.0") and check_requirements(["pyyaml"])
+    with pytest.raises(MissingRequirementError, match=r"pip install 'surely-not-installed-pkg>=1\.0'"):
+        check_requirements(["surely-not-installed-pkg>=1.0", "numpy"], install=True)
+    with pytest.raises(MissingRequirementError, match="numpy"):
+        check_requirements("numpy>=999")
+    assert check_requirements(["surely-not-installed-pkg"], exclude=("surely-not-installed-pkg",))
+    assert check_version("1.5", ">=1.0,<2") and not check_version("2.5", ">=1.0,<2") and check_version("2.0", "==2.0")
+    assert check_version("numpy", ">=1.0")  # a distribution name is looked up
+
+
+def test_utils_constants_and_lazy_folders(session_dir):
+    from ultralytics_clone import utils
+
+    assert utils.WEIGHTS_DIR == session_dir / "weights" and utils.DATASETS_DIR == session_dir / "datasets"
+    assert utils.RUNS_DIR == session_dir / "runs" and utils.SETTINGS_FILE == utils.SETTINGS.file
+    assert utils.ASSETS.is_dir() and utils.ASSETS_URL.startswith("https://") and utils.AUTOINSTALL is False
+    assert isinstance(utils.SETTINGS, utils.SettingsManager) and utils.TORCH_VERSION[0].isdigit()
+    assert utils.remove_colorstr("\x1b[34mblue\x1b[0m") == "blue" and utils.url2file("https://a/b.pt?x=1") == "b.pt"
+
+
+def test_yaml_and_jsondict_round_trip(tmp_path):
+    from ultralytics_clone.utils import YAML, JSONDict
+    from ultralytics_clone.utils.errors import ConfigError
+
+    f = tmp_path / "d.yaml"
+    YAML.save(f, {"a": 1, "p": tmp_path}, header="# top\n")
+    assert f.read_text().startswith("# top") and YAML.load(f) == {"a": 1, "p": str(tmp_path)}
+    assert YAML.load(f, append_filename=True)["yaml_file"] == str(f)
+    with pytest.raises(ConfigError, match="not a YAML file"):
+        YAML.load(tmp_path / "d.json")
+    j = JSONDict(tmp_path / "j.json")
+    j["k"] = [1, 2]
+    j.update(z=3)
+    assert JSONDict(tmp_path / "j.json") == {"k": [1, 2], "z": 3}
+    j.clear()
+    assert JSONDict(tmp_path / "j.json") == {}
+
+
+def test_data_export_mixin_csv_json_and_df_without_pandas_message():
+    import json
+
+    from ultralytics_clone.utils import DataExportMixin
+
+    class Rows(DataExportMixin):
+        def summary(self, normalize=False, decimals=5):
+            return [{"class": "a", "map": round(0.123456, decimals)}, {"class": "b", "map": 0.5}]
+
+    r = Rows()
+    assert r.to_csv(decimals=2).splitlines() == ["class,map", "a,0.12", "b,0.5"]
+    assert json.loads(r.to_json())[1] == {"class": "b", "map": 0.5}
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install pandas"):
+            r.to_df()
+    else:
+        assert list(r.to_df().columns) == ["class", "map"]
+
+
+def test_torch_safe_load_is_always_restricted(tmp_path):
+    import pickle
+
+    import torch
+
+    from ultralytics_clone.nn.tasks import torch_safe_load
+    from ultralytics_clone.utils.errors import CheckpointError
+
+    f = tmp_path / "evil.pt"
+    torch.save({"x": subprocess.Popen}, f, pickle_protocol=pickle.DEFAULT_PROTOCOL)  # a global no checkpoint needs
+    for safe_only in (None, False, True):
+        with pytest.raises(CheckpointError):
+            torch_safe_load(f, safe_only=safe_only)
+
+
+def test_cfg_helpers():
+    from ultralytics_clone import cfg
+    from ultralytics_clone.utils.errors import ConfigError
+
+    assert cfg.parse_key_value_pair("imgsz=640") == ("imgsz", 640) and cfg.smart_value("none") is None
+    with pytest.raises(ConfigError, match="not a key=value pair"):
+        cfg.parse_key_value_pair("imgsz=")
+    d = {"epochs": "3", "conf": 0.5}
+    cfg.check_cfg(d)
+    assert d == {"epochs": 3, "conf": 0.5}
+    with pytest.raises(ConfigError, match="epochs"):
+        cfg.check_cfg({"epochs": "many"})
+    with pytest.raises(ConfigError, match="did you mean 'imgsz'"):
+        cfg.check_dict_alignment(cfg.DEFAULT_CFG_DICT, {"imgszz": 3})
+    assert "epochs" in cfg.CFG_INT_KEYS and "save" in cfg.CFG_BOOL_KEYS and "yolo" in cfg.CLI_HELP_MSG
+
+
+def test_package_checks_is_the_system_report_and_import_stays_light():
+    code = (
+        "import sys, ultralytics_clone as u, ultralytics_clone.utils, ultralytics_clone.utils.checks, "
+        "ultralytics_clone.cfg\n"
+        "assert callable(u.checks) and u.checks.__name__ == 'check_yolo'\n"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -175,10 +175,15 @@ class Model(nn.Module):
 
     def track(self, source: Any = None, stream: bool = False, persist: bool = False, **kwargs: Any) -> Any:
         """predict() with a multi-object tracker (tracker=botsort.yaml|bytetrack.yaml); ids on results' boxes."""
+        if self.task == "classify":
+            raise ConfigError("track mode needs boxes to follow, but this is a classify model; use a detect, "
+                              "segment, pose or obb model.")  # fmt: skip
         self._smart_load("predictor", "track")
-        if not hasattr(self.predictor, "trackers"):
-            register_tracker = _engine("ultralytics_clone.trackers", "register_tracker", "track", "the tracker")
-            register_tracker(self, persist)
+        from ultralytics_clone.trackers import register_tracker
+        from ultralytics_clone.trackers.config import check_tracker_cfg
+
+        check_tracker_cfg(kwargs.get("tracker") or self.overrides.get("tracker") or "botsort.yaml")  # fail early
+        register_tracker(self, persist)
         kwargs.update(conf=kwargs.get("conf") or 0.1, batch=kwargs.get("batch") or 1, mode="track")
         return self.predict(source=source, stream=stream, **kwargs)
 

@@ -1,0 +1,7 @@
+"""Multi-object trackers for track mode: ByteTrack and BoT-SORT, and the predictor hook that runs them."""
+
+from ultralytics_clone.trackers.bot_sort import BOTSORT
+from ultralytics_clone.trackers.byte_tracker import BYTETracker
+from ultralytics_clone.trackers.track import register_tracker
+
+__all__ = ["BOTSORT", "BYTETracker", "register_tracker"]

@@ -1,0 +1,147 @@
+"""BoT-SORT: ByteTrack with an (x, y, w, h) Kalman state, camera-motion compensation and optional appearance cues.
+
+Appearance features are the detector's own (pooled from the feature maps its head reads, `with_reid: True`,
+`model: auto`); no separate re-identification network is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from ultralytics_clone.trackers.byte_tracker import BYTETracker, STrack, _Detections
+from ultralytics_clone.trackers.utils import matching
+from ultralytics_clone.trackers.utils.gmc import GMC
+from ultralytics_clone.trackers.utils.kalman_filter import KalmanFilterXYWH
+
+
+class BOTrack(STrack):
+    """An STrack with an (x, y, w, h) Kalman state and an exponentially smoothed appearance feature."""
+
+    shared_kalman = KalmanFilterXYWH()
+    _frozen_velocity = [6, 7]  # width and height velocities
+
+    def __init__(self, xywh: Any, score: float, cls: Any, feat: np.ndarray | None = None, feat_history: int = 50):
+        super().__init__(xywh, score, cls)
+        self.smooth_feat: np.ndarray | None = None
+        self.curr_feat: np.ndarray | None = None
+        self.features: deque = deque([], maxlen=feat_history)
+        self.alpha = 0.9
+        if feat is not None:
+            self.update_features(feat)
+
+    def update_features(self, feat: np.ndarray) -> None:
+        """Take a new (L2-normalised) feature and blend it into the smoothed one."""
+        feat = np.asarray(feat, dtype=np.float64)
+        feat = feat / (np.linalg.norm(feat) + 1e-12)
+        self.curr_feat = feat
+        if self.smooth_feat is None:
+            self.smooth_feat = feat
+        else:
+            self.smooth_feat = self.alpha * self.smooth_feat + (1 - self.alpha) * feat
+            self.smooth_feat /= np.linalg.norm(self.smooth_feat) + 1e-12
+        self.features.append(feat)
+
+    def _take(self, new_track: STrack, frame_id: int, mean: np.ndarray, cov: np.ndarray, restart: bool) -> None:
+        if getattr(new_track, "curr_feat", None) is not None:
+            self.update_features(new_track.curr_feat)
+        super()._take(new_track, frame_id, mean, cov, restart)
+
+    @staticmethod
+    def _state_to_tlwh(state: np.ndarray) -> np.ndarray:
+        """(N, 4) Kalman positions (x, y, w, h) -> top-left x, y, w, h (new array)."""
+        ret = np.array(state, dtype=np.float64)
+        ret[:, :2] -= ret[:, 2:] / 2
+        return ret
+
+    def convert_coords(self, tlwh: np.ndarray) -> np.ndarray:
+        return self.tlwh_to_xywh(tlwh)
+
+    @staticmethod
+    def tlwh_to_xywh(tlwh: np.ndarray) -> np.ndarray:
+        """(.., 4) top-left x, y, w, h -> centre x, y, w, h."""
+        ret = np.array(tlwh, dtype=np.float64)
+        ret[..., :2] += ret[..., 2:] / 2
+        return ret
+
+
+class BOTSORT(BYTETracker):
+    """ByteTrack plus camera-motion compensation (`gmc_method`) and, with `with_reid`, appearance matching gated by
+    IoU (`proximity_thresh`) and similarity (`appearance_thresh`)."""
+
+    track_class = BOTrack
+
+    def __init__(self, args: Any) -> None:
+        super().__init__(args)
+        self.proximity_thresh = float(self.args.proximity_thresh)
+        self.appearance_thresh = float(self.args.appearance_thresh)
+        self.encoder = _DetectorFeatures() if getattr(self.args, "with_reid", False) else None
+        self.gmc = GMC(method=getattr(self.args, "gmc_method", "sparseOptFlow"))
+
+    def get_kalmanfilter(self) -> KalmanFilterXYWH:
+        return KalmanFilterXYWH()
+
+    def init_track(self, results: Any, img: np.ndarray | None = None) -> list[BOTrack]:
+        """Detections as tracks, with their appearance features when re-identification is on and features came."""
+        dets = results if isinstance(results, _Detections) else _Detections.from_results(results)
+        feats = self.encoder(img, dets) if self.encoder is not None else None
+        if feats is None:
+            return [BOTrack(c, s, k) for c, s, k in zip(dets.coords, dets.conf, dets.cls)]
+        return [BOTrack(c, s, k, f) for c, s, k, f in zip(dets.coords, dets.conf, dets.cls, feats)]
+
+    def get_dists(self, tracks: list, detections: list) -> np.ndarray:
+        """IoU cost (score-fused), lowered by appearance where both are close in space and look alike."""
+        dists = matching.iou_distance(tracks, detections)
+        far = dists > (1 - self.proximity_thresh)
+        if self.args.fuse_score:
+            dists = matching.fuse_score(dists, detections)
+        if self.encoder is not None and dists.size and _all_have(tracks, "smooth_feat") and _all_have(detections, "curr_feat"):
+            emb = matching.embedding_distance(tracks, detections) / 2
+            emb[emb > (1 - self.appearance_thresh)] = 1.0
+            emb[far] = 1.0
+            dists = np.minimum(dists, emb)
+        return dists
+
+    def multi_predict(self, tracks: list) -> None:
+        BOTrack.multi_predict(tracks)
+
+    def _compensate_motion(self, tracks: list, img: np.ndarray, dets: _Detections) -> None:
+        """Move predicted tracks by the camera motion GMC measures between the previous frame and `img`."""
+        boxes = dets.coords[:, :4].copy()
+        boxes[:, :2] -= boxes[:, 2:4] / 2
+        boxes[:, 2:4] += boxes[:, :2]  # xywh -> xyxy (the axis-aligned part for rotated boxes)
+        warp = self.gmc.apply(img, boxes)
+        if tracks and not np.allclose(warp, np.eye(2, 3)):
+            warp_tracks(tracks, warp)
+
+    def reset(self) -> None:
+        """Forget every track and the previous frame."""
+        super().reset()
+        self.gmc.reset_params()
+
+
+class _DetectorFeatures:
+    """The encoder for `model: auto`: hands through the features the detector produced for each detection."""
+
+    def __call__(self, img: np.ndarray | None, dets: _Detections) -> np.ndarray | None:
+        return dets.feats
+
+
+def _all_have(tracks: list, attr: str) -> bool:
+    return all(getattr(t, attr, None) is not None for t in tracks)
+
+
+def warp_tracks(tracks: list, warp: np.ndarray) -> None:
+    """Apply a 2x3 affine camera motion to tracks' (x, y, w, h) Kalman means and covariances, all at once."""
+    rot, shift = warp[:, :2], warp[:, 2]
+    big = np.kron(np.eye(4), rot)  # the same 2x2 map on position, size and both velocities
+    mean = np.array([t.mean for t in tracks]) @ big.T
+    mean[:, :2] += shift
+    cov = big @ np.array([t.covariance for t in tracks]) @ big.T
+    for t, m, c in zip(tracks, mean, cov):
+        t.mean, t.covariance = m, c
+
+
+__all__ = ["BOTSORT", "BOTrack"]

@@ -1,0 +1,1 @@
+"""Tracker building blocks: Kalman filters, association costs and assignment, camera-motion compensation."""

@@ -1,0 +1,134 @@
+"""Constant-velocity Kalman filters for boxes: state (x, y, a, h) or (x, y, w, h) plus their velocities.
+
+Every method takes one track (mean (8,), covariance (8, 8)) or a batch (mean (N, 8), covariance (N, 8, 8)) and
+returns the same layout, so trackers can update all matched tracks in one call. Noise scales with the box size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Squared Mahalanobis distance below which a measurement is plausible, chi-square 95% quantile by degrees of freedom.
+chi2inv95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7: 14.067, 8: 15.507, 9: 16.919}
+
+
+def _batched(mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(mean (N, 8), covariance (N, 8, 8), whether the input was a single track)."""
+    mean = np.asarray(mean, dtype=np.float64)
+    single = mean.ndim == 1
+    return np.atleast_2d(mean), np.asarray(covariance, dtype=np.float64).reshape(-1, 8, 8), single
+
+
+def _diag(std: np.ndarray) -> np.ndarray:
+    """(N, D) standard deviations -> (N, D, D) diagonal covariances."""
+    out = np.zeros((*std.shape, std.shape[-1]))
+    idx = np.arange(std.shape[-1])
+    out[:, idx, idx] = std**2
+    return out
+
+
+class KalmanFilterXYAH:
+    """Box state (centre x, centre y, aspect w/h, height, and the four velocities); the aspect is nearly constant."""
+
+    ndim = 4
+
+    def __init__(self) -> None:
+        self._motion_mat = np.eye(8)
+        self._motion_mat[:4, 4:] = np.eye(4)  # x += vx, one frame at a time
+        self._update_mat = np.eye(4, 8)
+        self._std_weight_position = 1.0 / 20
+        self._std_weight_velocity = 1.0 / 160
+
+    # Noise models (N, D) from the box sizes; KalmanFilterXYWH overrides these three.
+    def _init_std(self, m: np.ndarray) -> np.ndarray:
+        h, p, v = m[:, 3], 2 * self._std_weight_position, 10 * self._std_weight_velocity
+        one = np.ones_like(h)
+        return np.stack([p * h, p * h, 1e-2 * one, p * h, v * h, v * h, 1e-5 * one, v * h], 1)
+
+    def _motion_std(self, m: np.ndarray) -> np.ndarray:
+        h, p, v = m[:, 3], self._std_weight_position, self._std_weight_velocity
+        one = np.ones_like(h)
+        return np.stack([p * h, p * h, 1e-2 * one, p * h, v * h, v * h, 1e-5 * one, v * h], 1)
+
+    def _measure_std(self, m: np.ndarray) -> np.ndarray:
+        h, p = m[:, 3], self._std_weight_position
+        return np.stack([p * h, p * h, 1e-1 * np.ones_like(h), p * h], 1)
+
+    def initiate(self, measurement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A new track from one measurement (4,) or a batch (N, 4): zero velocity, size-scaled uncertainty."""
+        z = np.asarray(measurement, dtype=np.float64)
+        single = z.ndim == 1
+        z = np.atleast_2d(z)
+        mean = np.concatenate([z, np.zeros_like(z)], 1)
+        cov = _diag(self._init_std(z))
+        return (mean[0], cov[0]) if single else (mean, cov)
+
+    def predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One step of constant-velocity motion."""
+        m, p, single = _batched(mean, covariance)
+        q = _diag(self._motion_std(m))
+        m = m @ self._motion_mat.T
+        p = self._motion_mat @ p @ self._motion_mat.T + q
+        return (m[0], p[0]) if single else (m, p)
+
+    def multi_predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """predict() for (N, 8) means and (N, 8, 8) covariances."""
+        m, p, _ = _batched(mean, covariance)
+        return self.predict(m, p)
+
+    def project(self, mean: np.ndarray, covariance: np.ndarray, confidence: float | np.ndarray | None = None):
+        """The state in measurement space: (mean (.., 4), covariance (.., 4, 4)); confidence shrinks the noise."""
+        m, p, single = _batched(mean, covariance)
+        std = self._measure_std(m)
+        if confidence is not None:
+            std = std * (1 - np.asarray(confidence, dtype=np.float64).reshape(-1, 1))
+        pm = m[:, :4]
+        pc = p[:, :4, :4] + _diag(std)
+        return (pm[0], pc[0]) if single else (pm, pc)
+
+    def update(self, mean: np.ndarray, covariance: np.ndarray, measurement: np.ndarray,
+               confidence: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Correct the state with a measurement (4,) (or a batch (N, 4), one per track)."""
+        m, p, single = _batched(mean, covariance)
+        z = np.atleast_2d(np.asarray(measurement, dtype=np.float64))
+        pm, s = self.project(m, p, confidence)
+        # Kalman gain K = P H^T S^-1; with H selecting the first four states, H P = P[:, :4, :].
+        gain = np.linalg.solve(s, p[:, :4, :]).transpose(0, 2, 1)  # (N, 8, 4)
+        m = m + (gain @ (z - pm)[..., None])[..., 0]
+        p = p - gain @ s @ gain.transpose(0, 2, 1)
+        return (m[0], p[0]) if single else (m, p)
+
+    def gating_distance(self, mean: np.ndarray, covariance: np.ndarray, measurements: np.ndarray,
+                        only_position: bool = False, metric: str = "maha") -> np.ndarray:  # fmt: skip
+        """Squared distance (M,) from one track to M measurements: 'maha' (Mahalanobis) or 'gaussian' (Euclidean)."""
+        pm, pc = self.project(mean, covariance)
+        z = np.atleast_2d(np.asarray(measurements, dtype=np.float64))
+        if only_position:
+            pm, pc, z = pm[:2], pc[:2, :2], z[:, :2]
+        d = z - pm
+        if metric == "gaussian":
+            return np.sum(d * d, axis=1)
+        if metric == "maha":
+            chol = np.linalg.cholesky(pc)
+            w = np.linalg.solve(chol, d.T)
+            return np.sum(w * w, axis=0)
+        raise ValueError(f"gating_distance metric='{metric}' is not valid; accepted: 'maha', 'gaussian'.")
+
+
+class KalmanFilterXYWH(KalmanFilterXYAH):
+    """Box state (centre x, centre y, width, height, and velocities); noise scales with width and height separately."""
+
+    def _init_std(self, m: np.ndarray) -> np.ndarray:
+        w, h, p, v = m[:, 2], m[:, 3], 2 * self._std_weight_position, 10 * self._std_weight_velocity
+        return np.stack([p * w, p * h, p * w, p * h, v * w, v * h, v * w, v * h], 1)
+
+    def _motion_std(self, m: np.ndarray) -> np.ndarray:
+        w, h, p, v = m[:, 2], m[:, 3], self._std_weight_position, self._std_weight_velocity
+        return np.stack([p * w, p * h, p * w, p * h, v * w, v * h, v * w, v * h], 1)
+
+    def _measure_std(self, m: np.ndarray) -> np.ndarray:
+        w, h, p = m[:, 2], m[:, 3], self._std_weight_position
+        return np.stack([p * w, p * h, p * w, p * h], 1)
+
+
+__all__ = ["KalmanFilterXYAH", "KalmanFilterXYWH", "chi2inv95"]

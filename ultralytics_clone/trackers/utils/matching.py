@@ -1,0 +1,101 @@
+"""Association costs between tracks and detections (IoU, appearance, score fusion) and thresholded assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:  # the Jonker-Volgenant solver, faster on large matrices; scipy is used when it is not installed
+    import lap
+except ImportError:
+    lap = None
+
+
+def _scipy_assignment(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's linear_sum_assignment, with install advice when neither it nor lap is there."""
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError as e:
+        raise ImportError(
+            "track mode needs scipy (or lap) for assigning detections to tracks: pip install scipy, "
+            "or pip install 'ultralytics-clone[track]'."
+        ) from e
+    return linear_sum_assignment(cost)
+
+
+def linear_assignment(cost_matrix: np.ndarray, thresh: float, use_lap: bool = True):
+    """Minimum-cost matching keeping only pairs with cost <= thresh -> (matches (K, 2), unmatched rows, unmatched cols)."""
+    cost = np.asarray(cost_matrix, dtype=np.float64)
+    n, m = cost.shape[:2] if cost.ndim == 2 else (0, 0)
+    if cost.size == 0:
+        return np.empty((0, 2), dtype=int), np.arange(n), np.arange(m)
+    if use_lap and lap is not None:
+        _, x, y = lap.lapjv(cost, extend_cost=True, cost_limit=thresh)
+        rows = np.flatnonzero(x >= 0)
+        matches = np.stack([rows, x[rows]], 1).astype(int)
+        return matches, np.flatnonzero(x < 0), np.flatnonzero(y < 0)
+    rows, cols = _scipy_assignment(cost)
+    keep = cost[rows, cols] <= thresh
+    matches = np.stack([rows[keep], cols[keep]], 1).astype(int)
+    free_a, free_b = np.ones(n, bool), np.ones(m, bool)
+    free_a[matches[:, 0]] = False
+    free_b[matches[:, 1]] = False
+    return matches, np.flatnonzero(free_a), np.flatnonzero(free_b)
+
+
+def _boxes(tracks: Any) -> np.ndarray:
+    """(N, 4) xyxy or, when the tracks carry angles, (N, 5) xywhr, from tracks or a ready array."""
+    if isinstance(tracks, np.ndarray):
+        return tracks
+    if not len(tracks):
+        return np.zeros((0, 4))
+    tlwh = type(tracks[0])._batch_tlwh(tracks)
+    if getattr(tracks[0], "angle", None) is not None:
+        angle = np.array([[t.angle if t.angle is not None else 0.0] for t in tracks])
+        return np.concatenate([tlwh[:, :2] + tlwh[:, 2:] / 2, tlwh[:, 2:], angle], 1)
+    return np.concatenate([tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]], 1)
+
+
+def box_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU (N, M) of xyxy boxes (N, 4) and (M, 4), or ProbIoU of xywhr boxes (N, 5) and (M, 5)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    if a.shape[1] == 5:
+        from ultralytics_clone.utils.metrics import batch_probiou
+
+        return batch_probiou(a, b).numpy()
+    a, b = a.astype(np.float32), b.astype(np.float32)  # half the memory traffic of float64 on big matrices
+    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = iw.clip(0) * ih.clip(0)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-7)
+
+
+def iou_distance(atracks: Any, btracks: Any) -> np.ndarray:
+    """1 - IoU between two lists of tracks (or xyxy / xywhr arrays): (len(atracks), len(btracks))."""
+    return 1 - box_iou_matrix(_boxes(atracks), _boxes(btracks))
+
+
+def embedding_distance(tracks: list, detections: list) -> np.ndarray:
+    """Cosine distance (>= 0) between tracks' smoothed features and detections' current features."""
+    if len(tracks) == 0 or len(detections) == 0:
+        return np.zeros((len(tracks), len(detections)))
+    a = np.asarray([t.smooth_feat for t in tracks], dtype=np.float64)
+    b = np.asarray([d.curr_feat for d in detections], dtype=np.float64)
+    a /= np.linalg.norm(a, axis=1, keepdims=True) + 1e-12
+    b /= np.linalg.norm(b, axis=1, keepdims=True) + 1e-12
+    return np.maximum(0.0, 1 - a @ b.T)
+
+
+def fuse_score(cost_matrix: np.ndarray, detections: list) -> np.ndarray:
+    """Weight IoU similarity by each detection's score: 1 - (1 - cost) * score."""
+    if cost_matrix.size == 0:
+        return cost_matrix
+    scores = np.asarray([d.score for d in detections], dtype=np.float64)
+    return 1 - (1 - cost_matrix) * scores[None, :]
+
+
+__all__ = ["linear_assignment", "iou_distance", "embedding_distance", "fuse_score", "box_iou_matrix"]

@@ -51,7 +51,8 @@ def on_predict_postprocess_end(predictor: Any, persist: bool = False) -> None:
         slot = i if stream else 0
         tracker = predictor.trackers[slot]
         if not persist and predictor.vid_path[slot] != result.path:  # another video or image: start afresh
-            tracker.reset()
+            if predictor.vid_path[slot] is not None:  # (new trackers are fresh; resetting would restart shared ids)
+                tracker.reset()
             predictor.vid_path[slot] = result.path
         is_obb = result.obb is not None
         det = result.obb if is_obb else result.boxes

@@ -58,8 +58,7 @@ CHOICES = {
     "copy_paste_mode": ("flip", "mixup"),
     "auto_augment": ("randaugment", "autoaugment", "augmix", None),
     "split": ("train", "val", "test"),
-    "format": EXPORT_FORMATS,
-}
+}  # format= is checked by engine.exporter.check_format, whose message names the formats this release exports
 # Names people reach for that are not ours: wrong name -> the argument they mean.
 SUGGEST = {
     "lr": "lr0", "learning_rate": "lr0", "img_size": "imgsz", "img": "imgsz", "image_size": "imgsz", "size": "imgsz",

@@ -231,6 +231,10 @@ class Exporter(CallbackMixin):
             raise ExportError(f"nms=True embeds NMS for detect models in this release; this model's task is '{task}'.")
         if a.nms and fmt == "ncnn":
             raise ExportError("nms=True is available for onnx, openvino and torchscript exports, not ncnn.")
+        if fmt == "ncnn" and a.batch > 1:
+            LOGGER.warning(f"batch={a.batch}: NCNN runs one image per call; exporting with batch=1 "
+                           "(larger batches are split when the model runs).")  # fmt: skip
+            a.batch = 1
         if a.keras:
             raise ExportError("keras=True applies to TensorFlow SavedModel exports, which this release does not write.")
 
@@ -270,8 +274,8 @@ class Exporter(CallbackMixin):
         suffix = next(row[2] for row in _FORMATS if row[1] == fmt)
         file = src.with_name(stem + suffix)
         if not is_dir_writeable(file.parent):
-            raise ExportError(f"cannot write the {fmt} export to '{file.parent}': the folder is not writable. Copy the "
-                              "model to a writable folder, or export from there.")  # fmt: skip
+            raise ExportError(f"cannot write '{file}': the folder '{file.parent}' is not writable. Copy the model to "
+                              "a writable folder and export from there.")  # fmt: skip
         return file
 
     def _metadata(self, model: nn.Module, fmt: str, imgsz: list[int], stride: int, ch: int) -> dict[str, Any]:

@@ -17,10 +17,11 @@ from ultralytics_clone.utils.errors import ConfigError, HookError, NotPyTorchMod
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PT_SUFFIXES = (".pt", ".pth")
-EXPORTED_SUFFIXES = (".torchscript", ".onnx")  # plus folders named *_openvino_model
+EXPORTED_SUFFIXES = (".torchscript", ".onnx")
+EXPORTED_FOLDERS = ("_openvino_model", "_ncnn_model")
 ACCEPTED = (
     ".yaml/.yml (a model config, built from scratch), .pt/.pth (a checkpoint, ours or Ultralytics'), "
-    ".torchscript, .onnx or a *_openvino_model/ folder (an exported model)"
+    ".torchscript, .onnx or a *_openvino_model/ or *_ncnn_model/ folder (an exported model)"
 )
 # Checkpoint train_args a loaded model keeps as its defaults (everything else describes the old run).
 CKPT_ARGS_KEPT = ("imgsz", "data", "task", "single_cls")
@@ -60,7 +61,7 @@ class Model(nn.Module):
             self._new(name, task=task, verbose=verbose)
         elif suffix in PT_SUFFIXES:
             self._load(name, task=task)
-        elif suffix in EXPORTED_SUFFIXES or name.rstrip("/\\").endswith("_openvino_model"):
+        elif suffix in EXPORTED_SUFFIXES or name.rstrip("/\\").endswith(EXPORTED_FOLDERS):
             self._exported(name, task)
         else:
             raise ConfigError(f"model='{model}' has an unsupported suffix '{suffix}'. Accepted: {ACCEPTED}.")
@@ -106,10 +107,11 @@ class Model(nn.Module):
         """Keep an exported model's path: predict/val hand it to the backend; PyTorch-only methods refuse it."""
         if not Path(path).exists():
             raise SourceError(f"exported model '{path}' does not exist (resolved to '{Path(path).resolve()}').")
+        from ultralytics_clone.nn.backends.exported import read_exported_metadata
         from ultralytics_clone.nn.tasks import guess_model_task
 
         self.model = path
-        self.task = task or guess_model_task(path)
+        self.task = task or read_exported_metadata(path).get("task") or guess_model_task(path)
         self.overrides = {"model": path, "task": self.task}
         self.model_name = path
 

@@ -119,6 +119,8 @@ class BaseValidator(CallbackMixin):
         model = AutoBackend(model, device=self.device, dnn=self.args.dnn, data=self.args.data, fp16=self.args.half,
                             verbose=False)  # fmt: skip
         self.args.half = model.fp16
+        if not model.dynamic:  # a static export runs at its own square size, not in rect batches
+            self.args.rect = False
         self.model = model
         if self.data is None:
             self.data = self.get_data()

@@ -31,6 +31,10 @@ FORMATS: dict[str, tuple[str, ...]] = {
 # format -> module whose `Backend` class runs it. One line per format.
 BACKENDS: dict[str, str] = {
     "torch": "ultralytics_clone.nn.backends.torch",
+    "torchscript": "ultralytics_clone.nn.backends.torchscript",
+    "onnx": "ultralytics_clone.nn.backends.onnx",
+    "openvino": "ultralytics_clone.nn.backends.openvino",
+    "ncnn": "ultralytics_clone.nn.backends.ncnn",
 }
 
 

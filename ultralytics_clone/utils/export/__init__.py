@@ -38,7 +38,11 @@ def staged(path: str | Path, folder: bool = False) -> Iterator[Path]:
     For `folder=True` the temp path is an empty directory; otherwise a file name that does not exist yet.
     """
     path = Path(path)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    except OSError as e:
+        raise ExportError(f"cannot write '{path}': the folder '{path.parent}' is not writable ({e.strerror}). "
+                          "Copy the model to a writable folder and export from there.") from None
     target = tmp if folder else tmp / path.name
     try:
         yield target
@@ -50,10 +54,9 @@ def staged(path: str | Path, folder: bool = False) -> Iterator[Path]:
 
 
 def metadata_strings(metadata: dict[str, Any]) -> dict[str, str]:
-    """Metadata as JSON text per key (what ONNX props and TorchScript extra files can hold)."""
-    import json
-
-    return {k: json.dumps(v) if not isinstance(v, str) else v for k, v in metadata.items()}
+    """Metadata as one string per key for ONNX props: Python literals (`{0: 'person'}`), as Ultralytics writes them,
+    read back with ast.literal_eval / yaml.safe_load (nn.weights.read_metadata), never eval."""
+    return {k: v if isinstance(v, str) else repr(v) for k, v in metadata.items()}
 
 
 def write_metadata_yaml(folder: Path, metadata: dict[str, Any]) -> Path:

@@ -80,7 +80,7 @@ def test_args_namespace_is_iterable_and_vars_able():
 @pytest.mark.parametrize(
     "overrides, words",
     [
-        ({"epochs": "ten"}, ["epochs", "'ten'", "whole number"]),
+        ({"epochs": "ten"}, ["'epochs=ten' is not valid", "whole number"]),
         ({"epochs": -1}, ["epochs", "whole number >= 0"]),
         ({"epochs": 2.5}, ["epochs"]),
         ({"fliplr": 2}, ["fliplr", "0.0 and 1.0"]),
@@ -132,7 +132,10 @@ def test_cfg_file_errors(tmp_path):
 def test_get_save_dir_increments(tmp_path):
     a = get_cfg(overrides={"project": str(tmp_path / "proj ü"), "name": "exp", "mode": "train"})
     first = get_save_dir(a)
+    assert first.name == "exp" and not first.exists()  # made by whoever writes the first file
+    assert get_save_dir(a) == first
+    first.mkdir(parents=True)
     second = get_save_dir(a)
-    assert first.name == "exp" and second.name == "exp2" and first.is_dir() and second.is_dir()
+    assert second.name == "exp2" and not second.exists()
     a.exist_ok = True
     assert get_save_dir(a) == first

@@ -64,7 +64,7 @@ def test_settings_print_update_reset(subprocess_env, tmp_path):
     "args, words",
     [
         (("trian",), ["'trian'", "Did you mean 'train'"]),
-        (("train", "epochs=ten", "model=yolo11n.yaml"), ["epochs", "'ten'"]),
+        (("train", "epochs=ten", "model=yolo11n.yaml"), ["'epochs=ten' is not valid"]),
         (("train", "lr=0.1", "model=yolo11n.yaml"), ["'lr'", "lr0"]),
         (("predict",), ["model= is required"]),
         (("detect",), ["MODE is required"]),
@@ -75,6 +75,8 @@ def test_settings_print_update_reset(subprocess_env, tmp_path):
         (("val", "imgsz=-5", "model=x.pt"), ["imgsz"]),
         (("train", "=5"), ["has no key"]),
         (("predict", "classes=[0,", "model=x.pt"), ["classes"]),
+        (("val", "imgsz=abc", "model=x.pt"), ["'imgsz=abc' is not valid", "positive int"]),
+        (("train", "detect", "resume", "bogus_flag"), ["'bogus_flag' is not a task"]),
     ],
 )
 def test_bad_input_exits_2_with_one_paragraph(args, words, subprocess_env):
@@ -125,3 +127,20 @@ def test_model_and_data_may_come_from_a_cfg_file(subprocess_env, tmp_path):
     r = yolo("val", f"cfg={cfg}", env=subprocess_env)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "missing-set.yaml" in r.stderr  # the file's model was built and its data used, not the built-in default
+
+
+def test_reference_cli_forms():
+    """Mode before task, bare switches (key=True), and None where Ultralytics accepts it."""
+    from ultralytics_clone.cfg import get_cfg
+
+    assert parse_args(["train", "detect", "resume", "model=runs/last.pt"]) == (
+        "detect", "train", {"resume": True, "model": "runs/last.pt"}, [])  # fmt: skip
+    _, mode, over, _ = parse_args(["predict", "show", "save", "agnostic_nms", "agnostic-nms", "model=x.pt"])
+    assert mode == "predict" and over == {"show": True, "save": True, "agnostic_nms": True, "model": "x.pt"}
+    assert parse_args(["train", "val", "model=x.pt"])[1:3] == ("train", {"val": True, "model": "x.pt"})
+    args = get_cfg(overrides={"nms": None, "degrees": None, "conf": None, "device": None, "save": None})
+    assert (args.nms, args.degrees, args.conf, args.device, args.save) == (False, 0.0, None, None, False)
+    with pytest.raises(ConfigError, match="'imgsz=abc' is not valid"):
+        get_cfg(overrides={"imgsz": "abc"})
+    with pytest.raises(ConfigError, match="'optimizer=sgdd' is not valid"):
+        get_cfg(overrides={"optimizer": "sgdd"})

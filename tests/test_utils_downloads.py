@@ -214,3 +214,16 @@ def test_yolo_by_release_name_offline_is_one_clear_error():
         YOLO("yolo26s-seg.pt")
     assert "yolo26s-seg.pt" in str(err.value) and "v8.4.0/yolo26s-seg.pt" in str(err.value)
     assert "YOLO('yolo26s-seg.yaml')" in str(err.value)
+
+
+def test_path_arguments_are_accepted(server, tmp_path):
+    """Path(url) (which drops one slash of '//'), Path destinations and a local archive given as a Path."""
+    _, url = server
+    out = safe_download(Path(f"{url}/ok/weights.pt"), file=tmp_path / "w.pt", progress=False)
+    assert out == tmp_path / "w.pt" and out.read_bytes() == PAYLOAD
+    assert downloads.is_url(Path(f"{url}/ok/x.pt")) and not downloads.is_url(Path("x.pt"))
+    local = _zip(tmp_path / "local.zip", {"set/a.txt": b"a"})
+    assert safe_download(Path(local), dir=tmp_path / "out") == tmp_path / "out" / "set"
+    assert attempt_download_asset(Path(out)) == out
+    with pytest.raises(DownloadError, match="neither an http"):
+        safe_download(Path("no/such/file.zip"), dir=tmp_path)

@@ -84,19 +84,31 @@ def get_cfg(cfg: str | Path | dict | Args | None = DEFAULT_CFG_DICT, overrides: 
             base[key] = str(base[key])
     if base.get("name") == "model":  # `name=model` means: use the model's stem as run name
         base["name"] = Path(str(base.get("model") or "model")).stem
-    checked = {k: check_value(k, v) for k, v in base.items()}
+    checked = {k: _check_or_default(k, v) for k, v in base.items()}
     return Args(**checked)
 
 
+def _check_or_default(key: str, value: Any) -> Any:
+    """check_value, except that None (accepted by Ultralytics for every key) means False for a switch such as
+    nms=None and the default for a number such as degrees=None, where None itself is not a usable value."""
+    if value is None and DEFAULT_CFG_DICT.get(key) is not None:
+        try:
+            return check_value(key, None)
+        except ConfigError:
+            return False if isinstance(DEFAULT_CFG_DICT[key], bool) else check_value(key, DEFAULT_CFG_DICT[key])
+    return check_value(key, value)
+
+
 def get_save_dir(args: Args, name: str | None = None) -> Path:
-    """Run folder runs_dir/<task>/<name>, numbered (train, train2, ...) unless exist_ok; created on rank 0."""
+    """Run folder runs_dir/<task>/<name>, numbered (train, train2, ...) unless exist_ok; not created here: whoever
+    writes the first file creates it, so a run that writes nothing leaves no folder."""
     if getattr(args, "save_dir", None):
         return Path(args.save_dir)
     from ultralytics_clone.utils.settings import SETTINGS
 
     project = Path(args.project) if args.project else Path(SETTINGS["runs_dir"]) / args.task
     name = name or args.name or f"{args.mode}"
-    return increment_path(project / name, exist_ok=args.exist_ok if RANK in {-1, 0} else True, mkdir=RANK in {-1, 0})
+    return increment_path(project / name, exist_ok=args.exist_ok if RANK in {-1, 0} else True)
 
 
 def check_cfg(cfg: dict[str, Any], hard: bool = True) -> None:

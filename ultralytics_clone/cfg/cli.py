@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ultralytics_clone.cfg.schema import MODES, TASKS
+from ultralytics_clone.cfg.schema import FLAGS, MODES, TASKS
 from ultralytics_clone.utils.errors import CloneError, ConfigError
 
 SPECIAL = ("help", "version", "checks", "cfg", "copy-cfg", "settings", "explorer")
@@ -101,12 +101,14 @@ def parse_args(argv: list[str]) -> tuple[str | None, str | None, dict[str, Any],
             if not key:
                 raise ConfigError(f"'{tok}' has no key; write arguments as key=value, e.g. imgsz=320.")
             overrides[key.strip().replace("-", "_")] = parse_value(value)
-        elif tok in TASKS and task is None and mode is None:
+        elif tok in TASKS and task is None and not words:  # before or after the mode: 'yolo train detect ...'
             task = tok
-        elif tok in MODES and mode is None:
+        elif tok in MODES and mode is None and not words:
             mode = tok
         elif tok in SPECIAL or tok == "reset" or words:
             words.append(tok)
+        elif tok.replace("-", "_") in FLAGS:  # a bare switch: 'resume', 'show', 'agnostic_nms' mean key=True
+            overrides[tok.replace("-", "_")] = True
         else:
             known = [*TASKS, *MODES, *SPECIAL]
             close = difflib.get_close_matches(tok, known, n=1)

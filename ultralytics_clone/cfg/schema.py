@@ -70,7 +70,12 @@ PATHLIKE = {"model", "data", "project", "name", "source", "cfg", "tracker"}  # f
 
 def _fail(key: str, value: Any, accepted: str) -> ConfigError:
     """The one error format for a bad value: key, what was given, what is accepted."""
-    return ConfigError(f"'{key}={value!r}' is not valid: {key} accepts {accepted}. ('yolo cfg' shows every default)")
+    return ConfigError(f"'{key}={_shown(value)}' is not valid: {key} accepts {accepted}. ('yolo cfg' shows every default)")
+
+
+def _shown(value: Any) -> str:
+    """A value as the user typed it: text without quotes (no 'imgsz='abc''), anything else by repr."""
+    return value if isinstance(value, str) else repr(value)
 
 
 def _to_bool(key: str, v: Any) -> bool:
@@ -122,9 +127,13 @@ def _imgsz(key: str, v: Any) -> int | list[int]:
             raise _fail(key, v, "a positive int like 640, or [height, width] like [480, 640]")
         out = [_imgsz(key, x) for x in v]
         return out[0] if len(out) == 1 else out
-    x = _to_number(key, v)
+    accepted = "a positive int like 640, or [height, width] like [480, 640]"
+    try:
+        x = _to_number(key, v)
+    except ConfigError:
+        raise _fail(key, v, accepted) from None
     if not float(x).is_integer() or x <= 0:
-        raise _fail(key, v, "a positive int like 640, or [height, width] like [480, 640]")
+        raise _fail(key, v, accepted)
     return int(x)
 
 
@@ -208,6 +217,10 @@ def _fraction(key: str, v: Any) -> float:
     return x
 
 
+# Bare words on the command line that mean key=True (`yolo train resume model=last.pt`, `yolo predict show ...`).
+FLAGS = BOOLS | {"resume", "pretrained", "compile", "cache"}
+
+
 def check_value(key: str, value: Any) -> Any:
     """Validate one key's value and return it coerced to its canonical type; raises ConfigError naming the key."""
     if key in SPECIAL:
@@ -241,7 +254,7 @@ def _choice(key: str, value: Any) -> Any:
     lowered = {str(c).lower(): str(c) for c in choices if c is not None}
     hint = difflib.get_close_matches(str(value).lower(), list(lowered), n=1)
     tip = f" Did you mean '{lowered[hint[0]]}'?" if hint else ""
-    raise ConfigError(f"'{key}={value!r}' is not valid: {key} accepts one of {accepted}.{tip}")
+    raise ConfigError(f"'{key}={_shown(value)}' is not valid: {key} accepts one of {accepted}.{tip}")
 
 
 def check_keys(given: dict[str, Any], valid: set[str] | dict[str, Any], source: str = "arguments") -> dict[str, Any]:

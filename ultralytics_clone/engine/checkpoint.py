@@ -18,7 +18,7 @@ from torch import nn
 
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.errors import CheckpointError, SourceError
-from ultralytics_clone.utils.files import atomic_open, atomic_write
+from ultralytics_clone.utils.files import atomic_open, atomic_write, remove_partial_writes
 
 LICENSE = "Apache-2.0 (ultralytics_clone, a clean-room re-implementation)"
 DOCS = "https://pypi.org/project/ultralytics-clone/"
@@ -104,8 +104,14 @@ def serialize_checkpoint(ckpt: dict[str, Any]) -> bytes:
 
 
 def write_checkpoint_bytes(data: bytes, *paths: str | Path) -> list[Path]:
-    """Write serialised checkpoint bytes to each path atomically (temp file + os.replace); returns the paths."""
-    return [atomic_write(p, data) for p in paths]
+    """Write serialised checkpoint bytes to each path atomically (temp file + os.replace); returns the paths.
+
+    Temp files a killed earlier write left for the same names are removed.
+    """
+    out = [atomic_write(p, data) for p in paths]
+    for p in out:
+        remove_partial_writes(p.parent, p.name)
+    return out
 
 
 def save_checkpoint(ckpt: dict[str, Any], path: str | Path) -> Path:
@@ -115,6 +121,7 @@ def save_checkpoint(ckpt: dict[str, Any], path: str | Path) -> Path:
     """
     with atomic_open(path) as f:
         torch.save(ckpt, f)
+    remove_partial_writes(Path(path).parent, Path(path).name)  # left by a write that was killed half-way
     return Path(path)
 
 
@@ -193,8 +200,16 @@ def get_latest_run(search_dir: str | Path = ".") -> Path | None:
 def resolve_resume_checkpoint(resume: bool | str | Path, search_dir: str | Path = ".") -> Path:
     """The checkpoint a `resume=` value points at: the given file, or with `resume=True` the newest last.pt.
 
-    Raises CheckpointError naming what was looked for when nothing suitable exists.
+    Raises CheckpointError naming what was looked for when nothing suitable exists. Temp files a killed checkpoint
+    write left beside the chosen file are removed.
     """
+    path = _resume_path(resume, search_dir)
+    for tmp in remove_partial_writes(path.parent, "*.pt"):
+        LOGGER.info(f"removed {tmp.name}, left by a checkpoint write that did not finish")
+    return path
+
+
+def _resume_path(resume: bool | str | Path, search_dir: str | Path) -> Path:
     if isinstance(resume, (str, Path)) and str(resume) not in {"", "True", "true"}:
         path = Path(resume)
         if not path.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import tarfile
 import time
 import urllib.error
@@ -30,9 +31,16 @@ ASSET_NAMES = frozenset(
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
+def _url_text(url: str | Path) -> str:
+    """`url` as text; a URL passed through Path() ('https:/host/f.zip', one slash lost) gets its '//' back."""
+    text = os.fspath(url) if isinstance(url, os.PathLike) else str(url)
+    return re.sub(r"^(https?|ftp):/(?=[^/])", r"\1://", text) if isinstance(url, os.PathLike) else text
+
+
 def is_url(url: str | Path, check: bool = False) -> bool:
     """True for http(s)/ftp URLs; with `check`, also that the server answers (this opens a connection)."""
-    parsed = urllib.parse.urlparse(str(url))
+    url = _url_text(url)
+    parsed = urllib.parse.urlparse(url)
     ok = parsed.scheme in {"http", "https", "ftp"} and bool(parsed.netloc)
     if ok and check:
         try:
@@ -43,8 +51,9 @@ def is_url(url: str | Path, check: bool = False) -> bool:
     return ok
 
 
-def asset_url(name: str) -> str:
+def asset_url(name: str | Path) -> str:
     """Release URL of an official weights file such as 'yolo11n.pt' (YOLO_ASSETS_URL replaces the base)."""
+    name = Path(name).name
     family = next((f for f in _FAMILIES if name.startswith(f)), "yolo11")
     base = os.getenv("YOLO_ASSETS_URL", ASSETS_URL).rstrip("/")
     return f"{base}/{_FAMILIES[family]}/{name}"
@@ -80,7 +89,7 @@ def _looks_offline(err: BaseException) -> bool:
 
 
 def safe_download(
-    url: str,
+    url: str | Path,
     file: str | Path | None = None,
     dir: str | Path | None = None,
     unzip: bool = True,
@@ -96,13 +105,19 @@ def safe_download(
     Returns the downloaded file, or the extraction folder for an unzipped archive. Raises DownloadError naming the
     file and the URL, with `hint` (what to do offline) appended.
     """
-    name = Path(urllib.parse.urlparse(url).path).name or "download"
-    dest = Path(file) if file else Path(dir or ".") / name
-    if dir and file and not Path(file).is_absolute():
-        dest = Path(dir) / file
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not (dest.exists() and dest.stat().st_size >= min_bytes):
-        _download_with_retries(url, dest, retry, min_bytes, progress, timeout, hint)
+    url = _url_text(url)
+    if not is_url(url) and Path(url).is_file():  # a local file: nothing to download, unzip it when asked
+        dest = Path(url)
+    else:
+        name = Path(urllib.parse.urlparse(url).path).name or "download"
+        dest = Path(file) if file else Path(dir or ".") / name
+        if dir and file and not Path(file).is_absolute():
+            dest = Path(dir) / file
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not (dest.exists() and dest.stat().st_size >= min_bytes):
+            if not is_url(url):
+                raise DownloadError(f"'{url}' is neither an http(s)/ftp URL nor an existing file; nothing to download.")
+            _download_with_retries(url, dest, retry, min_bytes, progress, timeout, hint)
     if unzip and str(dest).endswith(ARCHIVE_SUFFIXES):
         out = unzip_file(dest, path=Path(dir) if dir else dest.parent)
         if delete:
@@ -195,15 +210,16 @@ def attempt_download_asset(file: str | Path) -> Path:
 
     Raises SourceError for an unknown missing file, DownloadError when a download fails (offline included).
     """
-    path = Path(str(file).strip().replace("'", ""))
+    file = _url_text(file)
+    path = Path(file.strip().replace("'", ""))
     if path.exists():
         return path
     from ultralytics_clone.utils.settings import SETTINGS
 
     weights_dir = Path(SETTINGS["weights_dir"])
-    if is_url(str(file)):
-        name = Path(urllib.parse.urlparse(str(file)).path).name
-        return safe_download(str(file), file=weights_dir / name, unzip=False)
+    if is_url(file):
+        name = Path(urllib.parse.urlparse(file).path).name
+        return safe_download(file, file=weights_dir / name, unzip=False)
     stored = weights_dir / path.name
     if stored.exists():
         return stored

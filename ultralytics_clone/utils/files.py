@@ -44,13 +44,36 @@ def is_dir_writeable(path: str | Path) -> bool:
         return False
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where /proc allows (os.umask can only be read by setting it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
-    """Binary handle on a temp file beside `path`, renamed over `path` on success and deleted on any error."""
+    """Binary handle on a temp file beside `path`, renamed over `path` on success and deleted on any error.
+
+    The result has the mode a plain `open()` would give (0644 under umask 022), or the replaced file's mode.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):
+            with contextlib.suppress(OSError):  # some file systems ignore modes
+                os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
@@ -60,6 +83,17 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def remove_partial_writes(folder: str | Path, name: str = "*") -> list[Path]:
+    """Delete the temp files atomic_open left in `folder` for target `name` (any name by default) when its writer
+    was killed; returns what was removed."""
+    removed = []
+    for tmp in Path(folder).glob(f".{name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> Path:

@@ -33,6 +33,10 @@ PICKLED_CACHE = (
     "label caches are written and read by data/label_cache.py in a pickle-free format; Ultralytics' pickled "
     ".cache files are never loaded"
 )
+YOLOV9 = "YOLOv9 (GELAN) models and their blocks are not in this release (YOLOv8, YOLO11 and YOLO26 are)"
+YOLOV10 = "YOLOv10 models and their blocks are not in this release (YOLO26 is end-to-end without NMS)"
+YOLO12 = "YOLO12 (area-attention) models are not in this release"
+TORCHVISION = "torchvision backbones inside model YAMLs (pretrained weights downloaded at build time) are not in this release"
 MULTI = "training several models in one run (MultiTrainer) is not in this release"
 
 OUT_OF_SCOPE: dict[str, dict[str, str]] = {
@@ -77,6 +81,17 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
         "DEPTH_PNG_SCALE": DEPTH, "load_depth": DEPTH, "save_depth_png": DEPTH, "verify_image_depth": DEPTH,
         "convert_ndjson_to_yolo_if_needed": HUB,
         "load_dataset_cache_file": PICKLED_CACHE, "save_dataset_cache_file": PICKLED_CACHE,
+    },
+    "ultralytics_clone.nn.modules": {
+        **dict.fromkeys(("AIFI", "DeformableTransformerDecoder", "DeformableTransformerDecoderLayer", "HGBlock",
+                         "HGStem", "LayerNorm2d", "MLP", "MLPBlock", "MSDeformAttn", "RepC3", "ResNetLayer",
+                         "RTDETRDecoder", "TransformerEncoderLayer"), RTDETR),
+        **dict.fromkeys(("BNContrastiveHead", "C2fAttn", "ContrastiveHead", "ImagePoolingAttn", "LRPCHead",
+                         "MaxSigmoidAttnBlock", "WorldDetect", "YOLOEDetect", "YOLOESegment", "YOLOESegment26"),
+                        OPEN_VOCAB),
+        **dict.fromkeys(("ADown", "AConv", "ELAN1", "RepNCSPELAN4", "SPPELAN", "CBLinear", "CBFuse"), YOLOV9),
+        **dict.fromkeys(("SCDown", "RepVGGDW", "CIB", "C2fCIB", "PSA", "v10Detect"), YOLOV10),
+        "A2C2f": YOLO12, "SemanticSegment": SEMANTIC, "Depth": DEPTH, "TorchVision": TORCHVISION,
     },
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},

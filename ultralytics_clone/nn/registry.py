@@ -100,9 +100,10 @@ def _ensure_builtins() -> None:
     _BUILTINS_DONE = True
     from ultralytics_clone.nn import modules as M
 
-    for cls in (M.Conv, M.DWConv, M.Bottleneck, M.SPPF, M.Classify, M.Proto):
+    for cls in (M.Conv, M.DWConv, M.Bottleneck, M.SPPF, M.Classify, M.Proto, M.Conv2, M.ConvTranspose,
+                M.DWConvTranspose2d, M.LightConv, M.GhostConv, M.GhostBottleneck, M.RepConv, M.Focus, M.SPP):  # fmt: skip
         register_module(cls)
-    for cls in (M.C2f, M.C3, M.C3k, M.C3k2, M.C2PSA):
+    for cls in (M.C2f, M.C3, M.C3k, M.C3k2, M.C2PSA, M.C1, M.C2, M.C3x, M.C3Ghost, M.C3TR, M.BottleneckCSP, M.C2fPSA):
         register_module(cls, kind="repeat")
     register_module(M.Concat, kind="concat")
     for cls in (M.Detect, M.Segment, M.Pose, M.OBB, M.Segment26, M.Pose26, M.OBB26):

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ultralytics_clone.nn.modules import OBB, Classify, Conv, Detect, Pose, Segment
+from ultralytics_clone.nn.modules import OBB, Classify, Conv, Conv2, Detect, Pose, RepConv, Segment
 from ultralytics_clone.nn.parse import MODELS_DIR, default_device_zero, parse_model, resolve_model_yaml
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.errors import ModelConfigError
@@ -56,6 +56,8 @@ class BaseModel(nn.Module):
         logs the fused summary with GFLOPs at `imgsz`."""
         if not self.is_fused():
             for m in self.modules():
+                if isinstance(m, (Conv2, RepConv)):
+                    m.fuse_convs()  # parallel branches into one kernel (Conv2's BN is folded just below)
                 if isinstance(m, Conv) and hasattr(m, "bn"):
                     m.conv = fuse_conv_and_bn(m.conv, m.bn)
                     delattr(m, "bn")

@@ -151,3 +151,57 @@ def test_package_checks_is_the_system_report_and_import_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_split_classify_dataset_and_bad_ratio(tmp_path):
+    import cv2
+    import numpy as np
+
+    from ultralytics_clone.data.split import split_classify_dataset
+    from ultralytics_clone.utils.errors import DatasetError
+
+    for cls in ("cat", "dog"):
+        (tmp_path / "src" / cls).mkdir(parents=True)
+        for i in range(5):
+            cv2.imwrite(str(tmp_path / "src" / cls / f"{i}.jpg"), np.zeros((16, 16, 3), np.uint8))
+    out = split_classify_dataset(tmp_path / "src", train_ratio=0.8)
+    assert len(list((out / "train" / "cat").iterdir())) == 4 and len(list((out / "val" / "dog").iterdir())) == 1
+    with pytest.raises(DatasetError, match="train_ratio"):
+        split_classify_dataset(tmp_path / "src", train_ratio=1.5)
+    with pytest.raises(DatasetError, match="no class sub-folders"):
+        split_classify_dataset(tmp_path / "missing")
+
+
+def test_convert_dota_to_yolo_obb(tmp_path):
+    import cv2
+    import numpy as np
+
+    from ultralytics_clone.data.converter import convert_dota_to_yolo_obb
+
+    (tmp_path / "images" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train_original").mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / "images" / "train" / "P1.png"), np.zeros((100, 200, 3), np.uint8))
+    (tmp_path / "labels" / "train_original" / "P1.txt").write_text(
+        "imagesource:GoogleEarth\ngsd:0.1\n20 10 60 10 60 50 20 50 ship 0\n1 1 2 1 2 2 1 2 unknown-thing 0\n"
+    )
+    convert_dota_to_yolo_obb(tmp_path)
+    rows = (tmp_path / "labels" / "train" / "P1.txt").read_text().split()
+    assert rows == ["1", "0.1", "0.1", "0.3", "0.1", "0.3", "0.5", "0.1", "0.5"]
+
+
+def test_contiguous_sampler_and_classification_names(tmp_path):
+    import cv2
+    import numpy as np
+
+    from ultralytics_clone.data.build import ContiguousDistributedSampler
+    from ultralytics_clone.data.dataset import ClassificationDataset
+    from ultralytics_clone.utils.errors import DatasetError
+
+    parts = [list(ContiguousDistributedSampler(range(10), num_replicas=3, rank=r)) for r in range(3)]
+    assert parts == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1]]
+    (tmp_path / "b").mkdir()
+    cv2.imwrite(str(tmp_path / "b" / "x.jpg"), np.full((32, 32, 3), 90, np.uint8))
+    ds = ClassificationDataset(tmp_path, names={0: "a", 1: "b"})
+    assert ds.classes == ["a", "b"] and ds.samples[0][1] == 1
+    with pytest.raises(DatasetError, match=r"\['b'\] that are not among the names"):
+        ClassificationDataset(tmp_path, names=["a"])

@@ -37,6 +37,11 @@ YOLOV9 = "YOLOv9 (GELAN) models and their blocks are not in this release (YOLOv8
 YOLOV10 = "YOLOv10 models and their blocks are not in this release (YOLO26 is end-to-end without NMS)"
 YOLO12 = "YOLO12 (area-attention) models are not in this release"
 TORCHVISION = "torchvision backbones inside model YAMLs (pretrained weights downloaded at build time) are not in this release"
+MULTISPECTRAL = "multispectral (more than 3 channel) image conversion is not in this release"
+SYNTHETIC_COCO = (
+    "it builds a synthetic COCO from label archives downloaded at run time; the package's built-in shapes-* data "
+    "sets (data/synthetic.py) are the offline substitute"
+)
 MULTI = "training several models in one run (MultiTrainer) is not in this release"
 
 OUT_OF_SCOPE: dict[str, dict[str, str]] = {
@@ -92,6 +97,22 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
         **dict.fromkeys(("ADown", "AConv", "ELAN1", "RepNCSPELAN4", "SPPELAN", "CBLinear", "CBFuse"), YOLOV9),
         **dict.fromkeys(("SCDown", "RepVGGDW", "CIB", "C2fCIB", "PSA", "v10Detect"), YOLOV10),
         "A2C2f": YOLO12, "SemanticSegment": SEMANTIC, "Depth": DEPTH, "TorchVision": TORCHVISION,
+    },
+    "ultralytics_clone.data": {
+        "GroundingDataset": OPEN_VOCAB, "YOLOMultiModalDataset": OPEN_VOCAB, "build_grounding": OPEN_VOCAB,
+        "SemanticDataset": SEMANTIC, "PolygonSemanticDataset": SEMANTIC,
+    },
+    "ultralytics_clone.data.dataset": {
+        "GroundingDataset": OPEN_VOCAB, "YOLOMultiModalDataset": OPEN_VOCAB, "SemanticDataset": SEMANTIC,
+        "PolygonSemanticDataset": SEMANTIC, "DepthDataset": DEPTH,
+    },
+    "ultralytics_clone.data.build": {"build_grounding": OPEN_VOCAB},
+    "ultralytics_clone.data.augment": {
+        "LoadVisualPrompt": OPEN_VOCAB, "RandomLoadText": OPEN_VOCAB, "SemanticFormat": SEMANTIC, "DepthFormat": DEPTH,
+    },
+    "ultralytics_clone.data.converter": {
+        "convert_ndjson_to_yolo": HUB, "convert_to_multispectral": MULTISPECTRAL,
+        "create_synthetic_coco_dataset": SYNTHETIC_COCO,
     },
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},

@@ -14,10 +14,18 @@ _EXPORTS = {
     "check_det_dataset": "ultralytics_clone.data.checks",
     "check_cls_dataset": "ultralytics_clone.data.checks",
     "build_synthetic": "ultralytics_clone.data.synthetic",
+    "YOLOConcatDataset": "ultralytics_clone.data.dataset",
 }
+_lazy = lazy_getattr(__name__, _EXPORTS)
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)  # submodules load on first use: `import ...data` stays light
+def __getattr__(name: str):
+    """Submodules load on first use (`import ...data` stays light); out-of-scope names raise NotInScopeError."""
+    if name in _EXPORTS:
+        return _lazy(name)
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
 __all__ = list(_EXPORTS)

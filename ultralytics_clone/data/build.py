@@ -83,9 +83,10 @@ def seed_worker(worker_id: int) -> None:
 
 def build_dataloader(
     dataset: Dataset, batch: int, workers: int, shuffle: bool = True, rank: int = -1, drop_last: bool = False,
-    pin_memory: bool = True,
+    pin_memory: bool = True, device: str | torch.device = "cuda",
 ) -> InfiniteDataLoader:  # fmt: skip
-    """Loader with seeded shuffling and workers, pinned memory on CUDA, DistributedSampler when rank != -1."""
+    """Loader with seeded shuffling and workers, DistributedSampler when rank != -1; memory is pinned only when
+    `device` is a CUDA device and CUDA is present."""
     batch = max(1, min(int(batch), len(dataset)))
     nd = torch.cuda.device_count()
     nw = max(0, min((os.cpu_count() or 1) // max(nd, 1), int(workers)))
@@ -94,7 +95,8 @@ def build_dataloader(
     generator.manual_seed((torch.initial_seed() + 6148914691236517205 + max(RANK, 0)) % 2**63)
     return InfiniteDataLoader(
         dataset=dataset, batch_size=batch, shuffle=shuffle and sampler is None, num_workers=nw, sampler=sampler,
-        prefetch_factor=4 if nw > 0 else None, pin_memory=PIN_MEMORY and pin_memory and nd > 0,
+        prefetch_factor=4 if nw > 0 else None,
+        pin_memory=PIN_MEMORY and pin_memory and nd > 0 and torch.device(device).type == "cuda",
         collate_fn=getattr(dataset, "collate_fn", None), worker_init_fn=seed_worker, generator=generator,
         drop_last=drop_last,
     )  # fmt: skip
@@ -102,9 +104,10 @@ def build_dataloader(
 
 def build_yolo_dataset(
     cfg: Any, img_path: str | list, batch: int, data: dict, mode: str = "train", rect: bool = False, stride: int = 32,
-    multi_modal: bool = False,
+    multi_modal: bool = False, fraction: float | None = None,
 ):  # fmt: skip
-    """YOLODataset from the run's Args: augmentation only in 'train' mode, rect/fraction per Ultralytics' rules."""
+    """YOLODataset from the run's Args: augmentation only in 'train' mode, rect/fraction per Ultralytics' rules
+    (`fraction`, when given, overrides the Args' share of training images)."""
     from ultralytics_clone.data.dataset import YOLODataset
 
     if multi_modal:
@@ -114,8 +117,44 @@ def build_yolo_dataset(
         img_path=img_path, imgsz=cfg.imgsz, batch_size=batch, augment=train, hyp=cfg, rect=cfg.rect or rect,
         cache=cfg.get("cache") or None, single_cls=cfg.get("single_cls") or False, stride=int(stride),
         pad=0.0 if train else 0.5, prefix=colorstr(f"{mode}: "), task=cfg.get("task") or "detect",
-        classes=cfg.get("classes"), data=data, fraction=cfg.get("fraction", 1.0) if train else 1.0,
+        classes=cfg.get("classes"), data=data,
+        fraction=(cfg.get("fraction", 1.0) if fraction is None else fraction) if train else 1.0,
     )  # fmt: skip
+
+
+class ContiguousDistributedSampler(torch.utils.data.Sampler):
+    """DDP sampler giving each rank one contiguous block of indices (padded to equal length), so rect batches keep
+    images of similar shape together; shuffles the block order per epoch when `shuffle`."""
+
+    def __init__(self, dataset: Dataset, num_replicas: int | None = None, batch_size: int | None = None,
+                 rank: int | None = None, shuffle: bool = False) -> None:  # fmt: skip
+        import torch.distributed as dist
+
+        ddp = dist.is_available() and dist.is_initialized()
+        self.num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ddp else 1)
+        self.rank = rank if rank is not None else (dist.get_rank() if ddp else 0)
+        self.dataset, self.shuffle, self.epoch = dataset, shuffle, 0
+        self.batch_size = batch_size or getattr(dataset, "batch_size", 1)
+        self.num_samples = -(-len(dataset) // self.num_replicas)  # ceil
+        self.total_size = self.num_samples * self.num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        indices = list(range(n)) + list(range(self.total_size - n))  # pad by wrapping
+        start = self.rank * self.num_samples
+        block = indices[start : start + self.num_samples]
+        if self.shuffle:  # shuffle whole batches, keeping each batch's images together
+            g = torch.Generator().manual_seed(self.epoch)
+            batches = [block[i : i + self.batch_size] for i in range(0, len(block), self.batch_size)]
+            block = [i for b in torch.randperm(len(batches), generator=g).tolist() for i in batches[b]]
+        return iter(block)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Reshuffle differently in the next epoch."""
+        self.epoch = epoch
 
 
 def build_classification_dataloader(
@@ -138,9 +177,12 @@ def __getattr__(name: str):
         from ultralytics_clone.data import loaders
 
         return getattr(loaders, name)
-    raise AttributeError(f"module 'ultralytics_clone.data.build' has no attribute '{name}'")
+    from ultralytics_clone.out_of_scope import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
 __all__ = [
     "InfiniteDataLoader", "seed_worker", "build_dataloader", "build_yolo_dataset", "build_classification_dataloader",
+    "ContiguousDistributedSampler",
 ]  # fmt: skip

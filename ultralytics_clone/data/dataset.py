@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ultralytics_clone.data.base import BaseDataset, available_memory
-from ultralytics_clone.data.label_cache import check_image, load_labels
+from ultralytics_clone.data.label_cache import CACHE_VERSION, check_image, load_labels
 from ultralytics_clone.data.utils import IMG_FORMATS, get_hash, img2label_paths, imread
 from ultralytics_clone.utils import LOGGER, NUM_THREADS
 from ultralytics_clone.utils.errors import DatasetError
@@ -113,9 +113,14 @@ class YOLODataset(BaseDataset):
 
 
 class ClassificationDataset:
-    """Images in `root/<class>/*`; items are {'img': Tensor[3, H, W] float, 'cls': int}."""
+    """Images in `root/<class>/*`; items are {'img': Tensor[3, H, W] float, 'cls': int}.
 
-    def __init__(self, root: str | Path, args: Any = None, augment: bool = False, prefix: str = "") -> None:
+    Class indices follow the sorted folder names, or `names` ({index: name} or a list) when given, so a split
+    missing some classes keeps the dataset's numbering.
+    """
+
+    def __init__(self, root: str | Path, args: Any = None, augment: bool = False, prefix: str = "",
+                 names: dict[int, str] | list[str] | None = None) -> None:  # fmt: skip
         if args is None:
             from ultralytics_clone.cfg import DEFAULT_CFG as args
         self.root, self.prefix, self.augment = Path(root), prefix, augment
@@ -124,6 +129,12 @@ class ClassificationDataset:
         self.classes = sorted(d.name for d in self.root.iterdir() if d.is_dir())
         if not self.classes:
             raise DatasetError(f"{prefix}'{root}' has no class sub-folders; expected {root}/<class>/*.jpg.")
+        if names is not None:
+            ordered = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+            unknown = sorted(set(self.classes) - set(ordered))
+            if unknown:
+                raise DatasetError(f"{prefix}'{root}' has class folders {unknown} that are not among the names {ordered}.")
+            self.classes = ordered
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
         samples = [
             (str(f), i) for i, c in enumerate(self.classes) for f in sorted((self.root / c).rglob("*"))
@@ -238,4 +249,26 @@ class ClassificationDataset:
         return len(self.samples)
 
 
-__all__ = ["YOLODataset", "ClassificationDataset"]
+DATASET_CACHE_VERSION = CACHE_VERSION  # Ultralytics' name for the label-cache format version
+
+
+class YOLOConcatDataset(torch.utils.data.ConcatDataset):
+    """Several YOLODatasets as one (e.g. multiple training folders), batched with YOLODataset.collate_fn."""
+
+    @staticmethod
+    def collate_fn(batch: list[dict]) -> dict:
+        """Same batch layout as YOLODataset.collate_fn."""
+        return YOLODataset.collate_fn(batch)
+
+    def close_mosaic(self, hyp: Any) -> None:
+        """Turn mosaic-style mixing off in every member dataset that supports it."""
+        for d in self.datasets:
+            if hasattr(d, "close_mosaic"):
+                d.close_mosaic(hyp)
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference datasets left out: clear error)
+
+__getattr__ = module_getattr(__name__)
+
+__all__ = ["YOLODataset", "ClassificationDataset", "YOLOConcatDataset", "DATASET_CACHE_VERSION"]

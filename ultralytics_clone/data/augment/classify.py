@@ -131,7 +131,7 @@ class ClassifyLetterBox:
 class CenterCrop:
     """numpy HWC image -> its largest centred square, resized to size (h, w)."""
 
-    def __init__(self, size: int | tuple[int, int] = 640) -> None:
+    def __init__(self, size: int | tuple[int, int] = (640, 640)) -> None:
         self.h, self.w = _hw(size)
 
     def __call__(self, im: np.ndarray) -> np.ndarray:

@@ -104,10 +104,13 @@ class RandomPerspective:
 
     Boxes are re-derived from the warped polygons when there are any (tighter), else from warped box corners;
     keypoints leaving the image become invisible. `pre_transform` (e.g. LetterBox) runs first on non-mosaic samples.
+    `size` (int or (w, h)) fixes the output size; by default it is the input's plus twice the (mosaic) border.
+    Rotated boxes (4-corner polygons) always stay rigid quads, so `preserve_obb` is accepted and needs no switch.
     """
 
     def __init__(self, degrees: float = 0.0, translate: float = 0.1, scale: float = 0.5, shear: float = 0.0,
-                 perspective: float = 0.0, border: tuple[int, int] = (0, 0), pre_transform=None) -> None:  # fmt: skip
+                 perspective: float = 0.0, size: int | tuple[int, int] | None = None, preserve_obb: bool = False,
+                 border: tuple[int, int] = (0, 0), pre_transform=None) -> None:  # fmt: skip
         self.degrees = degrees
         self.translate = translate
         self.scale = scale
@@ -115,6 +118,8 @@ class RandomPerspective:
         self.perspective = perspective
         self.border = border
         self.pre_transform = pre_transform
+        self.preserve_obb = preserve_obb
+        self.out_size = (size, size) if isinstance(size, int) else tuple(size) if size is not None else None
         self.size = (0, 0)
 
     def _matrix(self, img: np.ndarray) -> tuple[np.ndarray, float]:
@@ -198,7 +203,7 @@ class RandomPerspective:
         instances.convert_bbox("xyxy")
         instances.denormalize(*img.shape[:2][::-1])
         border = labels.pop("mosaic_border", self.border)
-        self.size = img.shape[1] + border[1] * 2, img.shape[0] + border[0] * 2  # (w, h)
+        self.size = self.out_size or (img.shape[1] + border[1] * 2, img.shape[0] + border[0] * 2)  # (w, h)
         img, M, scale = self.affine_transform(img, border)
         bboxes = self.apply_bboxes(instances.bboxes, M)
         segments, keypoints = instances.segments, instances.keypoints

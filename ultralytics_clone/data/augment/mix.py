@@ -182,19 +182,26 @@ class CutMix(BaseMixTransform):
     clipped to the rectangle and kept when enough of them remains.
     """
 
-    def __init__(self, dataset, pre_transform=None, p: float = 0.0, beta: float = 1.0) -> None:
+    def __init__(self, dataset, pre_transform=None, p: float = 0.0, beta: float = 1.0, num_areas: int = 3) -> None:
         super().__init__(dataset=dataset, pre_transform=pre_transform, p=p)
         self.beta = beta
+        self.num_areas = num_areas  # candidate rectangles; the one covering this image's objects least is used
 
     def _mix_transform(self, labels: dict) -> dict:
         h, w = labels["img"].shape[:2]
         other = labels["mix_labels"][0]
         inst1 = _to_pixels_xyxy(labels)
         img2, inst2 = _match_size(other, (h, w))
-        cut = np.sqrt(1.0 - np.random.beta(self.beta, self.beta))
-        cw, ch = int(w * cut), int(h * cut)
-        x1, y1 = random.randint(0, w - cw), random.randint(0, h - ch)
-        region = np.array([[x1, y1, x1 + cw, y1 + ch]], dtype=np.float64)
+        best = None
+        for _ in range(max(1, int(self.num_areas))):
+            cut = np.sqrt(1.0 - np.random.beta(self.beta, self.beta))
+            cw, ch = int(w * cut), int(h * cut)
+            x1, y1 = random.randint(0, w - cw), random.randint(0, h - ch)
+            region = np.array([[x1, y1, x1 + cw, y1 + ch]], dtype=np.float64)
+            covered = float(_ioa(region, inst1.bboxes)[0].max(initial=0.0)) if len(inst1) else 0.0
+            if best is None or covered < best[0]:
+                best = (covered, cw, ch, x1, y1, region)
+        _, cw, ch, x1, y1, region = best
         keep1 = _ioa(region, inst1.bboxes)[0] < 0.7 if len(inst1) else np.zeros(0, bool)
         before = inst2.bboxes.copy()
         inst2.add_padding(-x1, -y1)

@@ -49,6 +49,16 @@ class BOTrack(STrack):
             self.update_features(new_track.curr_feat)
         super()._take(new_track, frame_id, mean, cov, restart)
 
+    @classmethod
+    def _from_rows(cls, coords: np.ndarray, conf: np.ndarray, classes: np.ndarray, feats: np.ndarray | None = None):
+        """Many not-yet-started tracks at once, each with its own feature history (and feature, when given)."""
+        tracks = super()._from_rows(coords, conf, classes)
+        for k, t in enumerate(tracks):
+            t.features = deque([], maxlen=t.features.maxlen)
+            if feats is not None:
+                t.update_features(feats[k])
+        return tracks
+
     @staticmethod
     def _state_to_tlwh(state: np.ndarray) -> np.ndarray:
         """(N, 4) Kalman positions (x, y, w, h) -> top-left x, y, w, h (new array)."""
@@ -87,9 +97,7 @@ class BOTSORT(BYTETracker):
         """Detections as tracks, with their appearance features when re-identification is on and features came."""
         dets = results if isinstance(results, _Detections) else _Detections.from_results(results)
         feats = self.encoder(img, dets) if self.encoder is not None else None
-        if feats is None:
-            return [BOTrack(c, s, k) for c, s, k in zip(dets.coords, dets.conf, dets.cls)]
-        return [BOTrack(c, s, k, f) for c, s, k, f in zip(dets.coords, dets.conf, dets.cls, feats)]
+        return BOTrack._from_rows(dets.coords, dets.conf, dets.cls, feats)
 
     def get_dists(self, tracks: list, detections: list) -> np.ndarray:
         """IoU cost (score-fused), lowered by appearance where both are close in space and look alike."""

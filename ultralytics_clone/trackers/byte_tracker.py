@@ -38,6 +38,22 @@ class STrack(BaseTrack):
         self.idx = int(xywh[-1])
         self.angle = float(xywh[4]) if len(xywh) == 6 else None
 
+    @classmethod
+    def _from_rows(cls, coords: np.ndarray, conf: np.ndarray, classes: np.ndarray) -> list[STrack]:
+        """Many not-yet-started tracks at once: what __init__ does for each row of coords (N, 5|6), but vectorised."""
+        if len(conf) == 0:
+            return []
+        tlwh = np.array(coords[:, :4], dtype=np.float64)
+        tlwh[:, :2] -= tlwh[:, 2:] / 2
+        angles = coords[:, 4].tolist() if coords.shape[1] == 6 else [None] * len(conf)
+        proto = cls(np.zeros(5), 0.0, 0).__dict__
+        out = []
+        for t4, s, c, i, a in zip(tlwh, conf.tolist(), classes.tolist(), coords[:, -1].astype(int).tolist(), angles):
+            t = cls.__new__(cls)
+            t.__dict__.update(proto, _tlwh=t4, score=s, cls=c, idx=i, angle=a)
+            out.append(t)
+        return out
+
     # ------------------------------------------------------------------------------------------------- motion
     def predict(self) -> None:
         """Advance this track's Kalman state one frame."""
@@ -293,7 +309,7 @@ class BYTETracker:
     def init_track(self, results: Any, img: np.ndarray | None = None) -> list[STrack]:
         """Detections (a Boxes / OBB view or the tracker's detection arrays) as not-yet-started tracks."""
         dets = results if isinstance(results, _Detections) else _Detections.from_results(results)
-        return [self.track_class(c, s, k) for c, s, k in zip(dets.coords, dets.conf, dets.cls)]
+        return self.track_class._from_rows(dets.coords, dets.conf, dets.cls)
 
     def get_dists(self, tracks: list, detections: list) -> np.ndarray:
         """Association cost: 1 - IoU, weighted by detection score when fuse_score is on."""

@@ -93,9 +93,10 @@ class KalmanFilterXYAH:
         z = np.atleast_2d(np.asarray(measurement, dtype=np.float64))
         pm, s = self.project(m, p, confidence)
         # Kalman gain K = P H^T S^-1; with H selecting the first four states, H P = P[:, :4, :].
-        gain = np.linalg.solve(s, p[:, :4, :]).transpose(0, 2, 1)  # (N, 8, 4)
+        hp = p[:, :4, :]
+        gain = np.linalg.solve(s, hp).transpose(0, 2, 1)  # (N, 8, 4)
         m = m + (gain @ (z - pm)[..., None])[..., 0]
-        p = p - gain @ s @ gain.transpose(0, 2, 1)
+        p = p - gain @ hp  # K S K^T = K H P
         return (m[0], p[0]) if single else (m, p)
 
     def gating_distance(self, mean: np.ndarray, covariance: np.ndarray, measurements: np.ndarray,

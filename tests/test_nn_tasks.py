@@ -154,8 +154,8 @@ def test_obb_contract(cfg):
 def test_classify_contract():
     m = build("yolo11n-cls.yaml", "classify", nc=4)
     assert run(m, True).shape == (2, 4)
-    p = run(m, False)
-    assert p.shape == (2, 4) and torch.allclose(p.sum(1), torch.ones(2))
+    p, logits = run(m, False)  # eval: probabilities, plus the logits the validation loss reads
+    assert p.shape == (2, 4) and torch.allclose(p.sum(1), torch.ones(2)) and torch.allclose(logits.softmax(1), p)
 
 
 def test_loss_hook_builds_criterion_lazily():

@@ -12,7 +12,9 @@ integer-spaced offsets fit float64's mantissa), once by torchvision's `nms` and,
 compiled ops do not match torch, by the built-in greedy NMS with the same formula: the two give identical results.
 The built-in one sorts by group and walks blocks of 128: a block is checked against its groups' kept boxes, then
 settled by iterating "kept unless a kept, higher-ranked box of its group overlaps it" to its fixed point.
-Rotated boxes always use the built-in NMS with ProbIoU as the overlap.
+Rotated boxes follow the reference's rule for them, Fast NMS with ProbIoU (`_fast_keep`): a box is dropped when any
+higher-ranked box of its group overlaps it, suppressed or not; all candidates go in at once, since a suppressed box
+still counts.
 """
 
 from __future__ import annotations
@@ -106,10 +108,25 @@ def _separated(boxes: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
     return b - lo + (groups.double() * span)[:, None]
 
 
+def _fast_keep(boxes: torch.Tensor, groups: torch.Tensor, iou_thres: float,
+               iou_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = batch_probiou) -> torch.Tensor:  # fmt: skip
+    """Bool Tensor[N]: Fast NMS keep mask for rows in priority order: row j is dropped when a higher-ranked row of its
+    group overlaps it above iou_thres, whether that row was kept or not. Column blocks bound memory to N x 1024."""
+    n = len(boxes)
+    keep = torch.ones(n, dtype=torch.bool, device=boxes.device)
+    for s in range(0, n, 1024):
+        e = min(s + 1024, n)
+        over = (iou_fn(boxes[:e], boxes[s:e]) > iou_thres) & (groups[:e, None] == groups[None, s:e])
+        over &= torch.arange(e, device=boxes.device)[:, None] < torch.arange(s, e, device=boxes.device)[None]
+        keep[s:e] = ~over.any(0)
+    return keep
+
+
 def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_thres: float, rotated: bool) -> torch.Tensor:
-    """Bool Tensor[N]: greedy NMS keep mask for rows already in priority order (first = best), image-major."""
+    """Bool Tensor[N]: NMS keep mask for rows already in priority order (first = best), image-major (rotated boxes:
+    the reference's Fast NMS rule, see the module docstring)."""
     if rotated:
-        return _greedy_torch(boxes, groups, iou_thres, batch_probiou)
+        return _fast_keep(boxes, groups, iou_thres)
     b = _separated(boxes, groups)
     if _backend() == "torchvision":
         import torchvision
@@ -135,7 +152,7 @@ def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_th
 
 
 def _nms_top(fetch: Callable[[torch.Tensor], torch.Tensor], groups, img, rank, n_img, iou_thres: float,
-             max_det: int) -> torch.Tensor:  # fmt: skip
+             max_det: int, whole: bool = False) -> torch.Tensor:  # fmt: skip
     """Kept row indices (rows in priority order, image-major; rank = position within the image), at most max_det
     per image. Rows go in by rank in chunks [lo, hi) that double, only for images still short of max_det; a chunk
     runs together with its image's kept rows, which outrank it and never suppress each other, so each pass extends
@@ -143,6 +160,8 @@ def _nms_top(fetch: Callable[[torch.Tensor], torch.Tensor], groups, img, rank, n
     keep = torch.zeros(len(img), dtype=torch.bool, device=img.device)
     todo = torch.ones_like(n_img, dtype=torch.bool)
     lo, hi = 0, max(max_det, 1)
+    if whole:  # every candidate in one pass
+        hi = max(hi, int(n_img.max()) + 1 if len(n_img) else 1)
     while True:
         sel = ((((rank >= lo) & (rank < hi)) | keep) & todo[img]).nonzero().squeeze(1)
         if len(sel):
@@ -270,7 +289,8 @@ def non_max_suppression(
     groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
     cols = [0, 1, 2, 3, mi] if rotated else [0, 1, 2, 3]
     n_img = torch.bincount(img, minlength=bs)
-    keep = _nms_top(lambda i: table[img[i], anchor[i]][:, cols], groups, img, rank, n_img, iou_thres, max_det)
+    keep = _nms_top(lambda i: table[img[i], anchor[i]][:, cols], groups, img, rank, n_img, iou_thres, max_det,
+                    whole=rotated)  # fmt: skip
     found = table[img[keep], anchor[keep]]
     rows = torch.cat((found[:, :4], conf[keep, None], cls[keep, None].to(found.dtype), found[:, mi:]), 1)
     idx = torch.where(anchor[keep] < n_anchors, anchor[keep], -1) if return_idxs else None

@@ -148,7 +148,11 @@ class Detect(nn.Module):
 
 
 class Classify(nn.Module):
-    """1x1 Conv to 1280 channels, global average pool, dropout, linear to nc. Eval returns softmax probabilities."""
+    """1x1 Conv to 1280 channels, global average pool, dropout, linear to nc.
+
+    training: logits Tensor[B, nc]; eval: (softmax probabilities, logits), the logits feeding the validation loss;
+    `export=True` returns the probabilities alone.
+    """
 
     export = False
 
@@ -164,7 +168,10 @@ class Classify(nn.Module):
         if isinstance(x, list):
             x = torch.cat(x, 1)
         x = self.linear(self.drop(self.pool(self.conv(x)).flatten(1)))
-        return x if self.training else x.softmax(1)
+        if self.training:
+            return x
+        y = x.softmax(1)
+        return y if self.export else (y, x)
 
 
 _TASK_HEADS = ("Segment", "Pose", "OBB", "Segment26", "Pose26", "OBB26")

@@ -30,3 +30,6 @@ from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix  # noqa: E
 from ultralytics_clone.utils.metrics.task import DetMetrics, Metric  # noqa: E402
 
 __all__ += ["ap_per_class", "compute_ap", "match_predictions", "smooth", "ConfusionMatrix", "DetMetrics", "Metric"]
+from ultralytics_clone.utils.metrics.multitask import ClassifyMetrics, OBBMetrics, PoseMetrics, SegmentMetrics  # noqa: E402
+
+__all__ += ["ClassifyMetrics", "OBBMetrics", "PoseMetrics", "SegmentMetrics"]

@@ -144,7 +144,7 @@ class DetectionValidator(BaseValidator):
         """One 'all' row, plus one per class when verbose (or not training with several classes)."""
         target_cls = np.concatenate(self.metrics.stats["target_cls"]) if self.metrics.stats["target_cls"] else []
         nt = np.bincount(np.asarray(target_cls, dtype=int), minlength=self.nc) if len(target_cls) else np.zeros(self.nc, int)
-        fmt = "%22s" + "%11i" * 2 + "%11.3g" * 4
+        fmt = "%22s" + "%11i" * 2 + "%11.3g" * len(self.metrics.keys)  # 4 per family (box, mask, pose)
         LOGGER.info(fmt % ("all", self.seen, int(nt.sum()), *self.metrics.mean_results()))
         if nt.sum() == 0:
             LOGGER.warning(f"no labels found in {self.args.task} set, can not compute metrics without labels")

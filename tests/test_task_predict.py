@@ -11,7 +11,7 @@ import torch
 
 from ultralytics_clone import YOLO
 from ultralytics_clone.models.yolo.obb.predict import regularize_rboxes
-from ultralytics_clone.utils.nms import non_max_suppression, nms_torch
+from ultralytics_clone.utils.nms import nms_torch, non_max_suppression
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
 

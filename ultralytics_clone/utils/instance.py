@@ -216,10 +216,11 @@ class Instances:
         """Mirror horizontally inside an image of width w (1 when normalised); keypoint order is left to the caller."""
         self._flip(0, w)
 
-    def clip(self, w: float, h: float) -> None:
+    def clip(self, w: float, h: float, preserve_obb: bool = False) -> None:
         """Clip boxes, polygons and keypoints to the image; keypoints that were outside become invisible.
 
-        Rotated-box corners (segments of 4 points) are left whole: clipping them point-wise would bend the rectangle.
+        Rotated-box corners (segments of 4 points) are always left whole, since clipping them point-wise would bend
+        the rectangle; `preserve_obb` is accepted for compatibility and changes nothing.
         """
         fmt = self.bbox_format
         self.convert_bbox("xyxy")

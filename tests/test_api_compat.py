@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,46 @@ def test_contiguous_sampler_and_classification_names(tmp_path):
     assert ds.classes == ["a", "b"] and ds.samples[0][1] == 1
     with pytest.raises(DatasetError, match=r"\['b'\] that are not among the names"):
         ClassificationDataset(tmp_path, names=["a"])
+
+
+def test_file_and_archive_helpers(tmp_path):
+    import os
+
+    from ultralytics_clone.utils.downloads import check_disk_space, delete_dsstore, unzip_file, zip_directory
+    from ultralytics_clone.utils.errors import DownloadError
+    from ultralytics_clone.utils.files import (
+        WorkingDirectory,
+        file_age,
+        file_date,
+        get_latest_run,
+        increment_path,
+        spaces_in_path,
+    )
+
+    src = tmp_path / "data set"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "a.txt").write_text("a")
+    (src / ".DS_Store").write_text("junk")
+    archive = zip_directory(src)
+    out = unzip_file(archive, path=tmp_path / "out")
+    assert (tmp_path / "out" / "sub" / "a.txt").read_text() == "a" and out.name == "sub" and not list((tmp_path / "out").rglob(".DS_Store"))
+    delete_dsstore(src)
+    assert not (src / ".DS_Store").exists()
+    with spaces_in_path(src) as p:
+        assert " " not in str(p)
+        (p / "new.txt").write_text("n")
+    assert (src / "new.txt").read_text() == "n"
+    with WorkingDirectory(src):
+        assert Path.cwd() == src.resolve()
+    assert Path.cwd() != src.resolve()
+    assert check_disk_space(1, tmp_path) and not check_disk_space(1 << 62, tmp_path, hard=False)
+    with pytest.raises(DownloadError, match="not enough disk space"):
+        check_disk_space(1 << 62, tmp_path)
+    assert file_age(archive) == 0 and file_date(archive).count("-") == 2
+    (tmp_path / "runs" / "a" / "weights").mkdir(parents=True)
+    last = tmp_path / "runs" / "a" / "weights" / "last.pt"
+    last.write_bytes(b"x")
+    os.utime(last)
+    assert get_latest_run(tmp_path / "runs") == str(last) and get_latest_run(tmp_path / "none") == ""
+    (tmp_path / "exp").mkdir()
+    assert increment_path(tmp_path / "exp").name == "exp-2" and increment_path(tmp_path / "exp", sep="").name == "exp2"

@@ -114,6 +114,12 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
         "convert_ndjson_to_yolo": HUB, "convert_to_multispectral": MULTISPECTRAL,
         "create_synthetic_coco_dataset": SYNTHETIC_COCO,
     },
+    "ultralytics_clone.utils.downloads": {
+        "get_github_assets": "the GitHub release API is never queried: official weights are resolved by name from "
+                             "the fixed list utils.downloads.GITHUB_ASSETS_NAMES",
+        "get_google_drive_file_info": "Google Drive share links are not supported; pass a direct download URL",
+    },
+    "ultralytics_clone.utils.files": {"import_execstack": EXPORT_ONLY},
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},
 }  # fmt: skip

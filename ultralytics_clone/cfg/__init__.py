@@ -108,7 +108,7 @@ def get_save_dir(args: Args, name: str | None = None) -> Path:
 
     project = Path(args.project) if args.project else Path(SETTINGS["runs_dir"]) / args.task
     name = name or args.name or f"{args.mode}"
-    return increment_path(project / name, exist_ok=args.exist_ok if RANK in {-1, 0} else True)
+    return increment_path(project / name, exist_ok=args.exist_ok if RANK in {-1, 0} else True, sep="")
 
 
 def check_cfg(cfg: dict[str, Any], hard: bool = True) -> None:

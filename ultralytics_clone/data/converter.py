@@ -93,7 +93,7 @@ def convert_coco(labels_dir: str | Path = "../coco/annotations/", save_dir: str 
     files = sorted(labels_dir.resolve().glob("*.json"))
     if not files:
         raise DatasetError(f"convert_coco: no *.json annotation files in '{labels_dir}'; pass the annotations folder.")
-    save_dir = increment_path(save_dir)
+    save_dir = increment_path(save_dir, sep="")
     for d in (save_dir / "labels", save_dir / "images"):
         d.mkdir(parents=True, exist_ok=True)
     coco80 = coco91_to_coco80_class()

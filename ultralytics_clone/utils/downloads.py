@@ -29,6 +29,10 @@ ASSET_NAMES = frozenset(
     f"{family}{scale}{suffix}.pt" for family in _FAMILIES for scale in "nsmlx" for suffix in _TASK_SUFFIXES
 )
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+GITHUB_ASSETS_REPO = "ultralytics/assets"
+GITHUB_ASSETS_NAMES = ASSET_NAMES  # the official weights this package can fetch by name
+GITHUB_ASSETS_STEMS = frozenset(Path(n).stem for n in ASSET_NAMES)
+_JUNK = (".DS_Store", "__MACOSX")
 
 
 def _url_text(url: str | Path) -> str:
@@ -94,16 +98,20 @@ def safe_download(
     dir: str | Path | None = None,
     unzip: bool = True,
     delete: bool = False,
+    curl: bool = False,
     retry: int = 3,
-    min_bytes: int = 1,
+    min_bytes: float = 1.0,
+    exist_ok: bool = False,
     progress: bool = True,
     timeout: float = 30.0,
     hint: str = "",
 ) -> Path:
-    """Download `url` to `file` (or into `dir`), keep a complete file or none; unzip archives when asked.
+    """Download `url` to `file` (or into `dir`), keep a complete file or none; unzip archives when asked
+    (`exist_ok`: extract again over an existing folder).
 
     Returns the downloaded file, or the extraction folder for an unzipped archive. Raises DownloadError naming the
-    file and the URL, with `hint` (what to do offline) appended.
+    file and the URL, with `hint` (what to do offline) appended. `curl` is accepted for compatibility: downloads
+    always use Python's own HTTP client.
     """
     url = _url_text(url)
     if not is_url(url) and Path(url).is_file():  # a local file: nothing to download, unzip it when asked
@@ -119,7 +127,7 @@ def safe_download(
                 raise DownloadError(f"'{url}' is neither an http(s)/ftp URL nor an existing file; nothing to download.")
             _download_with_retries(url, dest, retry, min_bytes, progress, timeout, hint)
     if unzip and str(dest).endswith(ARCHIVE_SUFFIXES):
-        out = unzip_file(dest, path=Path(dir) if dir else dest.parent)
+        out = unzip_file(dest, path=Path(dir) if dir else dest.parent, exist_ok=exist_ok, progress=progress)
         if delete:
             dest.unlink()
         return out
@@ -166,17 +174,21 @@ def _members_inside(root: Path, names: list[str]) -> None:
             )
 
 
-def unzip_file(file: str | Path, path: str | Path | None = None, exist_ok: bool = False) -> Path:
+def unzip_file(
+    file: str | Path, path: str | Path | None = None, exclude: tuple[str, ...] = _JUNK, exist_ok: bool = False,
+    progress: bool = True,
+) -> Path:
     """Extract a .zip or .tar(.gz) archive into `path` (default: beside it) and return the folder holding its content.
 
-    Every member is checked before anything is written; links and members escaping the folder are refused.
+    Every member is checked before anything is written; links and members escaping the folder are refused. Zip
+    members whose path contains one of `exclude` are skipped; `progress` is accepted for compatibility.
     """
     file = Path(file)
     path = Path(path) if path else file.parent
     try:
         if zipfile.is_zipfile(file):
             with zipfile.ZipFile(file) as zf:
-                names = [n for n in zf.namelist() if "__MACOSX" not in n and not n.endswith(".DS_Store")]
+                names = [n for n in zf.namelist() if not any(x in n for x in exclude)]
                 _members_inside(path, names)
                 out = _output_dir(path, file, names)
                 if out.exists() and any(out.iterdir()) and not exist_ok:
@@ -205,9 +217,11 @@ def _output_dir(path: Path, file: Path, names: list[str]) -> Path:
     return path / tops.pop() if len(tops) == 1 and any(len(Path(n).parts) > 1 for n in names) else path
 
 
-def attempt_download_asset(file: str | Path) -> Path:
+def attempt_download_asset(file: str | Path, repo: str = GITHUB_ASSETS_REPO, release: str = "v8.4.0", **kwargs) -> Path:
     """Find weights `file` locally or in settings' weights_dir; download official assets and URLs on demand.
 
+    Official names resolve to the release that published them; a `repo` other than Ultralytics' assets fetches
+    `file` from that repository's `release` instead. Extra keyword arguments go to safe_download.
     Raises SourceError for an unknown missing file, DownloadError when a download fails (offline included).
     """
     file = _url_text(file)
@@ -219,19 +233,89 @@ def attempt_download_asset(file: str | Path) -> Path:
     weights_dir = Path(SETTINGS["weights_dir"])
     if is_url(file):
         name = Path(urllib.parse.urlparse(file).path).name
-        return safe_download(file, file=weights_dir / name, unzip=False)
+        return safe_download(file, file=weights_dir / name, **{"unzip": False, **kwargs})
     stored = weights_dir / path.name
     if stored.exists():
         return stored
-    if path.name in ASSET_NAMES and path.name == str(path):
-        url = asset_url(path.name)
+    custom = repo != GITHUB_ASSETS_REPO
+    if (path.name in ASSET_NAMES or custom) and path.name == str(path):
+        url = f"https://github.com/{repo}/releases/download/{release}/{path.name}" if custom else asset_url(path.name)
         hint = (
             f"Alternatives: put '{path.name}' in the weights folder '{weights_dir}' (settings weights_dir) or pass its "
             f"local path, or build an untrained model from its YAML, e.g. YOLO('{path.stem}.yaml')."
         )
-        return safe_download(url, file=stored, unzip=False, hint=hint)
+        return safe_download(url, file=stored, **{"unzip": False, "hint": hint, **kwargs})
     raise SourceError(
         f"model file '{file}' was not found (looked at '{path.resolve()}' and in weights_dir '{weights_dir}'), and it "
         "is not an official asset name like 'yolo11n.pt'. Pass an existing .pt path or a model YAML like 'yolo11n.yaml'."
     )
 
+
+
+def download(
+    url: str | Path | list, dir: str | Path | None = None, unzip: bool = True, delete: bool = False,
+    curl: bool = False, threads: int = 1, retry: int = 3, exist_ok: bool = False,
+) -> list[Path]:
+    """safe_download each URL (one or a list) into `dir` (default: the current folder), `threads` at a time;
+    returns the downloaded files (or extraction folders)."""
+    urls = [url] if isinstance(url, (str, Path)) else list(url)
+    target = Path(dir or ".")
+    target.mkdir(parents=True, exist_ok=True)
+
+    def one(u: str | Path) -> Path:
+        return safe_download(u, dir=target, unzip=unzip, delete=delete, curl=curl, retry=retry, exist_ok=exist_ok)
+
+    if threads > 1:
+        from multiprocessing.pool import ThreadPool
+
+        with ThreadPool(threads) as pool:
+            return pool.map(one, urls)
+    return [one(u) for u in urls]
+
+
+def check_disk_space(file_bytes: int, path: str | Path | None = None, sf: float = 1.5, hard: bool = True) -> bool:
+    """True when `path` (default: the current folder) has room for `file_bytes` times the safety factor `sf`;
+    otherwise DownloadError (hard) or a warning and False."""
+    import shutil
+
+    free = shutil.disk_usage(Path(path or Path.cwd())).free
+    need = file_bytes * sf
+    if free >= need:
+        return True
+    text = f"not enough disk space: {need / 2**30:.2f} GB needed, {free / 2**30:.2f} GB free at '{path or Path.cwd()}'."
+    if hard:
+        raise DownloadError(text)
+    LOGGER.warning(text)
+    return False
+
+
+def delete_dsstore(path: str | Path, files_to_delete: tuple[str, ...] = _JUNK) -> None:
+    """Remove macOS metadata files and folders (`.DS_Store`, `__MACOSX`) anywhere under `path`."""
+    import shutil
+
+    for name in files_to_delete:
+        for f in sorted(Path(path).rglob(name), reverse=True):
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
+
+
+def zip_directory(
+    directory: str | Path, compress: bool = True, exclude: tuple[str, ...] = _JUNK, progress: bool = True
+) -> Path:
+    """Zip everything under `directory` (names relative to it, `exclude` matches skipped) into `<directory>.zip`,
+    written atomically; returns the archive path."""
+    from ultralytics_clone.utils.files import atomic_open
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SourceError(f"zip_directory: '{directory}' is not a folder.")
+    out = directory.with_suffix(".zip")
+    files = [f for f in sorted(directory.rglob("*")) if f.is_file() and not any(x in f.name for x in exclude)]
+    with atomic_open(out) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as zf:
+        for f in files:
+            zf.write(f, f.relative_to(directory))
+    return out
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

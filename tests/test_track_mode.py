@@ -203,3 +203,43 @@ def test_cli_bad_tracker_yaml(subprocess_env, tmp_path, fixtures_dir, short_vide
     r = _cli(["track", f"model={fixtures_dir / 'yolo11n.pt'}", f"source={short_video}", f"tracker={bad}"], subprocess_env)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "bad.yaml" in r.stderr and "unknown key 'track_bufer'" in r.stderr and "track_buffer" in r.stderr
+
+
+def _fake_predictor(tracker: str = "bytetrack.yaml") -> SimpleNamespace:
+    pred = SimpleNamespace(args=SimpleNamespace(mode="track", tracker=tracker, task="detect"),
+                           dataset=SimpleNamespace(mode="video", bs=1), stride=32)  # fmt: skip
+    on_predict_start(pred)
+    return pred
+
+
+def test_masks_and_keypoints_follow_their_boxes():
+    """Segment / pose results: after tracking, row k's mask and keypoints still belong to row k's box."""
+    pred, img = _fake_predictor(), np.zeros((120, 160, 3), np.uint8)
+    boxes = torch.tensor([[10.0, 10, 40, 40, 0.9, 0], [100, 60, 140, 100, 0.15, 0], [60, 20, 90, 50, 0.8, 1]])
+    masks = torch.zeros(3, 120, 160)
+    kpts = torch.zeros(3, 4, 3)
+    for k, (x1, y1, x2, y2) in enumerate(boxes[:, :4].int().tolist()):
+        masks[k, y1:y2, x1:x2] = 1
+        kpts[k, :, 0], kpts[k, :, 1], kpts[k, :, 2] = x1 + k, y1, 1
+    for f in range(3):
+        pred.results = [Results(img, path="v.mp4", names={0: "a", 1: "b"}, boxes=boxes, masks=masks, keypoints=kpts)]
+        on_predict_postprocess_end(pred)
+    r = pred.results[0]
+    assert r.boxes.is_track and len(r) == 2  # the low-score box starts no track
+    for k in range(len(r)):
+        x1, y1, x2, y2 = r.boxes.xyxy[k].round().int().tolist()
+        m = r.masks.data[k]
+        assert m[y1:y2, x1:x2].all() and m.sum() == (x2 - x1) * (y2 - y1)
+        assert r.keypoints.data[k, 0, 1] == y1 and r.keypoints.data[k, 0, 0] - x1 in (0, 2)
+
+
+def test_obb_results_are_tracked_as_rotated_boxes():
+    pred, img = _fake_predictor(), np.zeros((200, 200, 3), np.uint8)
+    for f in range(4):
+        obb = torch.tensor([[50.0 + 2 * f, 60, 40, 12, 0.4, 0.9, 0], [140, 120 - 2 * f, 30, 10, -0.2, 0.8, 0]])
+        pred.results = [Results(img, path="aerial.mp4", names={0: "plate"}, obb=obb)]
+        on_predict_postprocess_end(pred)
+    r = pred.results[0]
+    assert r.obb.is_track and r.obb.data.shape == (2, 8) and r.obb.id.tolist() == [1.0, 2.0]
+    np.testing.assert_allclose(r.obb.xywhr[:, 4].numpy(), [0.4, -0.2], atol=1e-6)
+    np.testing.assert_allclose(r.obb.xywhr[0, :2].numpy(), [56, 60], atol=1.0)

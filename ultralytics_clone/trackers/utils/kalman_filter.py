@@ -39,20 +39,21 @@ class KalmanFilterXYAH:
         self._std_weight_position = 1.0 / 20
         self._std_weight_velocity = 1.0 / 160
 
-    # Noise models (N, D) from the box sizes; KalmanFilterXYWH overrides these three.
-    def _init_std(self, m: np.ndarray) -> np.ndarray:
-        h, p, v = m[:, 3], 2 * self._std_weight_position, 10 * self._std_weight_velocity
-        one = np.ones_like(h)
-        return np.stack([p * h, p * h, 1e-2 * one, p * h, v * h, v * h, 1e-5 * one, v * h], 1)
+        self._noise = self._noise_model()
 
-    def _motion_std(self, m: np.ndarray) -> np.ndarray:
-        h, p, v = m[:, 3], self._std_weight_position, self._std_weight_velocity
-        one = np.ones_like(h)
-        return np.stack([p * h, p * h, 1e-2 * one, p * h, v * h, v * h, 1e-5 * one, v * h], 1)
+    def _noise_model(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Standard deviations as std = state[:, 2:4] @ W + c for 'init' (8), 'motion' (8) and 'measure' (4):
+        position noise scales with the height (and the aspect ratio gets a small constant)."""
+        p, v = self._std_weight_position, self._std_weight_velocity
+        rows = {"init": [2 * p, 2 * p, 0, 2 * p, 10 * v, 10 * v, 0, 10 * v], "motion": [p, p, 0, p, v, v, 0, v],
+                "measure": [p, p, 0, p]}  # fmt: skip
+        const = {"init": [0, 0, 1e-2, 0, 0, 0, 1e-5, 0], "motion": [0, 0, 1e-2, 0, 0, 0, 1e-5, 0], "measure": [0, 0, 1e-1, 0]}
+        return {k: (np.array([np.zeros(len(r)), r]), np.array(const[k], dtype=np.float64)) for k, r in rows.items()}
 
-    def _measure_std(self, m: np.ndarray) -> np.ndarray:
-        h, p = m[:, 3], self._std_weight_position
-        return np.stack([p * h, p * h, 1e-1 * np.ones_like(h), p * h], 1)
+    def _std(self, kind: str, m: np.ndarray) -> np.ndarray:
+        """(N, D) standard deviations of `kind` noise for states / measurements m (N, >=4)."""
+        w, c = self._noise[kind]
+        return m[:, 2:4] @ w + c
 
     def initiate(self, measurement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A new track from one measurement (4,) or a batch (N, 4): zero velocity, size-scaled uncertainty."""
@@ -60,13 +61,13 @@ class KalmanFilterXYAH:
         single = z.ndim == 1
         z = np.atleast_2d(z)
         mean = np.concatenate([z, np.zeros_like(z)], 1)
-        cov = _diag(self._init_std(z))
+        cov = _diag(self._std("init", z))
         return (mean[0], cov[0]) if single else (mean, cov)
 
     def predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One step of constant-velocity motion."""
         m, p, single = _batched(mean, covariance)
-        q = _diag(self._motion_std(m))
+        q = _diag(self._std("motion", m))
         m = m @ self._motion_mat.T
         p = self._motion_mat @ p @ self._motion_mat.T + q
         return (m[0], p[0]) if single else (m, p)
@@ -79,7 +80,7 @@ class KalmanFilterXYAH:
     def project(self, mean: np.ndarray, covariance: np.ndarray, confidence: float | np.ndarray | None = None):
         """The state in measurement space: (mean (.., 4), covariance (.., 4, 4)); confidence shrinks the noise."""
         m, p, single = _batched(mean, covariance)
-        std = self._measure_std(m)
+        std = self._std("measure", m)
         if confidence is not None:
             std = std * (1 - np.asarray(confidence, dtype=np.float64).reshape(-1, 1))
         pm = m[:, :4]
@@ -119,17 +120,16 @@ class KalmanFilterXYAH:
 class KalmanFilterXYWH(KalmanFilterXYAH):
     """Box state (centre x, centre y, width, height, and velocities); noise scales with width and height separately."""
 
-    def _init_std(self, m: np.ndarray) -> np.ndarray:
-        w, h, p, v = m[:, 2], m[:, 3], 2 * self._std_weight_position, 10 * self._std_weight_velocity
-        return np.stack([p * w, p * h, p * w, p * h, v * w, v * h, v * w, v * h], 1)
-
-    def _motion_std(self, m: np.ndarray) -> np.ndarray:
-        w, h, p, v = m[:, 2], m[:, 3], self._std_weight_position, self._std_weight_velocity
-        return np.stack([p * w, p * h, p * w, p * h, v * w, v * h, v * w, v * h], 1)
-
-    def _measure_std(self, m: np.ndarray) -> np.ndarray:
-        w, h, p = m[:, 2], m[:, 3], self._std_weight_position
-        return np.stack([p * w, p * h, p * w, p * h], 1)
+    def _noise_model(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """std = state[:, 2:4] @ W + c: x and w noise scale with the width, y and h noise with the height."""
+        p, v = self._std_weight_position, self._std_weight_velocity
+        out = {}
+        for kind, (pos, vel) in {"init": (2 * p, 10 * v), "motion": (p, v), "measure": (p, None)}.items():
+            per_axis = [pos, pos] if vel is None else [pos, pos, vel, vel]
+            w = np.zeros((2, len(per_axis) * 2))
+            w[0, 0::2], w[1, 1::2] = per_axis, per_axis  # x, y, w, h, vx, vy, vw, vh alternate width / height
+            out[kind] = (w, np.zeros(w.shape[1]))
+        return out
 
 
 __all__ = ["KalmanFilterXYAH", "KalmanFilterXYWH", "chi2inv95"]

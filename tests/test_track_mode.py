@@ -221,7 +221,7 @@ def test_masks_and_keypoints_follow_their_boxes():
     for k, (x1, y1, x2, y2) in enumerate(boxes[:, :4].int().tolist()):
         masks[k, y1:y2, x1:x2] = 1
         kpts[k, :, 0], kpts[k, :, 1], kpts[k, :, 2] = x1 + k, y1, 1
-    for f in range(3):
+    for _ in range(3):
         pred.results = [Results(img, path="v.mp4", names={0: "a", 1: "b"}, boxes=boxes, masks=masks, keypoints=kpts)]
         on_predict_postprocess_end(pred)
     r = pred.results[0]

@@ -145,7 +145,8 @@ def test_cfg_helpers():
 
 def test_package_checks_is_the_system_report_and_import_stays_light():
     code = (
-        "import sys, ultralytics_clone as u, ultralytics_clone.utils, ultralytics_clone.utils.checks, "
+        "import sys, ultralytics_clone.out_of_scope\n"  # imported first: no import cycle through utils/files.py
+        "import ultralytics_clone as u, ultralytics_clone.utils, ultralytics_clone.utils.checks, "
         "ultralytics_clone.cfg\n"
         "assert callable(u.checks) and u.checks.__name__ == 'check_yolo'\n"
         "print('torch' in sys.modules)"

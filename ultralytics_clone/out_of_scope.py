@@ -1,12 +1,13 @@
 """Reference names this release does not provide, each with its reason: the one list that module `__getattr__`
-hooks (raising NotInScopeError) and tests/test_api_facts.py (excluding them) both read. No torch import."""
+hooks (raising NotInScopeError) and tests/test_api_facts.py (excluding them) both read.
+
+Imports nothing from the package at load time, so any module (even utils/files.py, which utils/__init__ loads) can
+install its `__getattr__` from here without an import cycle."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-
-from ultralytics_clone.utils.errors import NotInScopeError
 
 HUB = "Ultralytics HUB / Platform is a hosted service and this package never contacts it"
 SOLUTIONS = "Ultralytics Solutions (counting, heatmaps, parking, dashboards...) are not part of this package"
@@ -145,8 +146,10 @@ def member_out_of_scope_reason(cls: type, name: str) -> str | None:
     return None
 
 
-def not_in_scope(module: str, name: str) -> NotInScopeError:
-    """The error for an out-of-scope name: one sentence naming it and the reason."""
+def not_in_scope(module: str, name: str) -> Exception:
+    """The NotInScopeError for an out-of-scope name: one sentence naming it and the reason."""
+    from ultralytics_clone.utils.errors import NotInScopeError  # here, not at the top: this module imports nothing
+
     return NotInScopeError(
         f"{module}.{name} is not part of ultralytics_clone: {out_of_scope_reason(module, name)}. "
         "See ultralytics_clone/out_of_scope.py for every name this release leaves out."

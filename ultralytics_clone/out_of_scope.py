@@ -43,6 +43,9 @@ SYNTHETIC_COCO = (
     "it builds a synthetic COCO from label archives downloaded at run time; the package's built-in shapes-* data "
     "sets (data/synthetic.py) are the offline substitute"
 )
+TRACKERS = "only the ByteTrack and BoT-SORT trackers are in this release (tracker=bytetrack.yaml / botsort.yaml)"
+SAM2 = "SAM 2 (image and video predictors) is not in this release; SAM and MobileSAM are (models.sam.Predictor)"
+SAM3 = "SAM 3 (concept and video segmentation) is not in this release; SAM and MobileSAM are (models.sam.Predictor)"
 MULTI = "training several models in one run (MultiTrainer) is not in this release"
 
 OUT_OF_SCOPE: dict[str, dict[str, str]] = {
@@ -121,6 +124,12 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
         "get_google_drive_file_info": "Google Drive share links are not supported; pass a direct download URL",
     },
     "ultralytics_clone.utils.files": {"import_execstack": EXPORT_ONLY},
+    "ultralytics_clone.trackers": dict.fromkeys(("DeepOCSORT", "FASTTracker", "OCSORT", "TRACKTRACK"), TRACKERS),
+    "ultralytics_clone.models.sam": {
+        **dict.fromkeys(("SAM2Predictor", "SAM2VideoPredictor", "SAM2DynamicInteractivePredictor"), SAM2),
+        **dict.fromkeys(("SAM3Predictor", "SAM3SemanticPredictor", "SAM3VideoPredictor",
+                         "SAM3VideoSemanticPredictor"), SAM3),
+    },
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},
 }  # fmt: skip

@@ -154,12 +154,12 @@ class Exporter(CallbackMixin):
         return export_ncnn(model, self.im, self.file, self.metadata, half=self.args.half)
 
     def get_int8_calibration_dataloader(self, prefix: str = "") -> list[np.ndarray]:
-        """Letterboxed float images from data='s val split (train when it has none), batched like the export."""
+        """Letterboxed float images (at most 300) from data='s train split (val when it has none), batched like the export."""
         from ultralytics_clone.data.augment import LetterBox
         from ultralytics_clone.data.utils import IMG_FORMATS, imread
 
         data = self._calibration_data()
-        split = data.get("val") or data.get("train")
+        split = data.get("train") or data.get("val")
         roots = split if isinstance(split, list) else [split]
         files = sorted(p for r in roots for p in Path(r).rglob("*") if p.suffix[1:].lower() in IMG_FORMATS)[:300]
         if not files:

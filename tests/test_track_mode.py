@@ -243,3 +243,24 @@ def test_obb_results_are_tracked_as_rotated_boxes():
     assert r.obb.is_track and r.obb.data.shape == (2, 8) and r.obb.id.tolist() == [1.0, 2.0]
     np.testing.assert_allclose(r.obb.xywhr[:, 4].numpy(), [0.4, -0.2], atol=1e-6)
     np.testing.assert_allclose(r.obb.xywhr[0, :2].numpy(), [56, 60], atol=1.0)
+
+
+@pytest.mark.parametrize("name, task", [("yolo11n-seg", "segment"), ("yolo11n-pose", "pose"), ("yolo11n-obb", "obb")])
+def test_task_models_track_with_their_outputs(name, task, fixtures_dir, tmp_path):
+    """Segment, pose and OBB checkpoints track too; masks / keypoints stay with their boxes, OBB stays rotated.
+    (These fixture checkpoints are briefly trained and score low, hence low thresholds and no score fusion.)"""
+    cfg = tmp_path / "low.yaml"
+    cfg.write_text("tracker_type: bytetrack\ntrack_high_thresh: 0.001\ntrack_low_thresh: 0.0005\nnew_track_thresh: 0.001\nfuse_score: False\n")
+    im = cv2.imread(str(fixtures_dir / f"sample_{task}.jpg"))
+    model = YOLO(fixtures_dir / f"{name}.pt")
+    for _ in range(3):
+        r = model.track(im, imgsz=256, conf=0.001, max_det=10, tracker=str(cfg), persist=True, verbose=False)[0]
+    view = r.obb if task == "obb" else r.boxes
+    assert len(view) > 0 and view.is_track and view.id is not None
+    if task == "segment":
+        assert r.masks is not None and len(r.masks) == len(view)
+    elif task == "pose":
+        assert r.keypoints is not None and len(r.keypoints) == len(view)
+    else:
+        assert r.boxes is None and view.data.shape[1] == 8
+

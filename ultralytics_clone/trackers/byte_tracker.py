@@ -136,8 +136,11 @@ class STrack(BaseTrack):
         """tlwh of many tracks (N, 4) at once."""
         if not stracks:
             return np.zeros((0, 4))
-        if all(t.mean is not None for t in stracks):
+        started = [t.mean is not None for t in stracks]
+        if all(started):
             return cls._state_to_tlwh([t.mean[:4] for t in stracks])
+        if not any(started):  # detections: their boxes as given
+            return np.array([t._tlwh for t in stracks])
         return np.array([t.tlwh for t in stracks])
 
     @property

@@ -25,6 +25,7 @@ class NCNNBackend(ExportedBackend):
         self._set_metadata(meta.read_text(encoding="utf-8"), str(meta))
         self.model = self.net = self._ncnn.Net()
         self.net.opt.use_vulkan_compute = False
+        self.net.opt.num_threads = torch.get_num_threads()  # as many as torch uses (NCNN would take every core)
         self.net.load_param(str(param))
         self.net.load_model(str(folder / "model.ncnn.bin"))
         self.input_name = self.net.input_names()[0]

@@ -163,3 +163,23 @@ def test_payload_in_classification_cache_is_refused(shapes_data, tmp_path, data_
     ds = ClassificationDataset(root=tmp_path / "val", args=get_cfg(overrides={"imgsz": 32}))
     assert len(ds) > 0 and not marker.exists()
     assert any("system'" in m for m in data_log)
+
+
+def test_allocation_bombs_are_refused_quickly(tmp_path):
+    """A forged memo index (the C unpickler would size an array by it) and bytearray(huge) cost nothing."""
+    import struct
+    import time
+
+    class _Bomb:
+        def __reduce__(self):
+            return bytearray, (10**13,)
+
+    memo_bomb = b"\x80\x02N" + b"r" + struct.pack("<I", 0xFFFFFFF0) + b"."
+    (tmp_path / "memo.pt").write_bytes(memo_bomb)
+    (tmp_path / "alloc.pt").write_bytes(pickle.dumps({"model": _Bomb()}, protocol=2))
+    start = time.perf_counter()
+    with pytest.raises(CheckpointError, match="Invalid magic number"):  # read as a pickle, memo index and all
+        load_checkpoint(tmp_path / "memo.pt")
+    with pytest.raises(CheckpointError, match=r"refusing bytearray\(10000000000000\)"):
+        load_checkpoint(tmp_path / "alloc.pt")
+    assert time.perf_counter() - start < 20  # generous: only an actual multi-GB allocation takes long

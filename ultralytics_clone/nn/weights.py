@@ -26,7 +26,7 @@ from ultralytics_clone.utils.errors import CheckpointError, CloneError
 _CONTAINER_PREFIXES = ("ultralytics.", "ultralytics_clone.", "torch.nn.modules.", "torchvision.transforms.")
 _ALLOWED = {
     "collections": {"OrderedDict", "defaultdict", "Counter", "deque"},
-    "builtins": {"set", "frozenset", "slice", "range", "complex", "tuple", "list", "dict", "bytearray", "bytes"},
+    "builtins": {"set", "frozenset", "slice", "complex", "tuple", "list", "dict"},
     "__builtin__": {"set", "frozenset", "slice"},
     "copyreg": {"_reconstructor"},
     "_codecs": {"encode"},  # bytes under pickle protocol 2 (numpy array payloads)
@@ -82,14 +82,34 @@ def _no_getattr(obj: Any, name: str) -> None:
     return None
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolves globals only through the allowlist above."""
+def _sized(kind: type) -> Any:
+    """bytes / bytearray as a pickle may call them (from text or a list of ints), never from a size to allocate."""
+
+    def make(*args):
+        if args and isinstance(args[0], int):
+            raise CheckpointError(f"refusing {kind.__name__}({args[0]}): a pickle may not ask for a sized allocation")
+        return kind(*args)
+
+    return make
+
+
+_BYTES = {"bytes": _sized(bytes), "bytearray": _sized(bytearray)}
+
+
+class _RestrictedUnpickler(pickle._Unpickler):
+    """Resolves globals only through the allowlist above.
+
+    Built on the pure-Python unpickler: its memo is a dict, so a forged memo index cannot make it allocate gigabytes
+    (the C unpickler sizes its memo array by the largest index); tensors dominate loading time either way.
+    """
 
     source = "<checkpoint>"
 
     def find_class(self, module: str, name: str):
         if module.startswith(_CONTAINER_PREFIXES) or module in ("ultralytics", "ultralytics_clone"):
             return _container(module, name)
+        if module in ("builtins", "__builtin__") and name in _BYTES:
+            return _BYTES[name]
         if module in ("builtins", "__builtin__") and name == "getattr":
             return _no_getattr  # bound methods (Ultralytics' fused Conv.forward) pickle as getattr(obj, name)
         if name in _ALLOWED.get(module, ()) or module == _NUMPY_DTYPES and name.endswith("DType"):
@@ -262,6 +282,48 @@ _MODEL_ATTRS = ("names", "pt_path", "task", "kpt_shape", "kpt_names", "kpt_oks_s
 _HEAD_ATTRS = ("_end2end", "max_det")
 
 
+# Bounds on a stored model YAML, far above any released architecture: a damaged or hostile file must not make the
+# rebuild allocate gigabytes or create millions of layers before its tensors are compared.
+_YAML_LIMITS = {"rows": 512, "repeats": 64, "int_arg": 8192, "nc": 100_000, "channels": 64, "scale": 4.0}
+
+
+def _check_yaml_sizes(yaml: dict, source: str) -> None:
+    """CheckpointError when the stored YAML asks for an implausibly large network (see _YAML_LIMITS)."""
+    lim = _YAML_LIMITS
+
+    def ints(v: Any):
+        if isinstance(v, bool):
+            return
+        if isinstance(v, (int, float)):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                yield from ints(x)
+
+    def refuse(what: str) -> CheckpointError:
+        return CheckpointError(f"{source}: its stored model YAML asks for {what}; the file is damaged or not a model")
+
+    rows = [r for k in ("backbone", "head") for r in (yaml.get(k) or [])]
+    if len(rows) > lim["rows"]:
+        raise refuse(f"{len(rows)} layers")
+    for r in rows:
+        if isinstance(r, (list, tuple)) and len(r) == 4:
+            if isinstance(r[1], (int, float)) and not isinstance(r[1], bool) and abs(r[1]) > lim["repeats"]:
+                raise refuse(f"a layer repeated {r[1]} times")
+            if any(abs(x) > lim["int_arg"] for x in ints(r[3])):
+                raise refuse(f"layer arguments {str(r[3])[:60]}")
+    for key, bound in (("nc", lim["nc"]), ("channels", lim["channels"])):
+        if any(abs(x) > bound for x in ints(yaml.get(key))):
+            raise refuse(f"{key}={yaml.get(key)}")
+    for name, values in (yaml.get("scales") or {}).items() if isinstance(yaml.get("scales"), dict) else ():
+        vals = list(ints(values))
+        if any(abs(x) > lim["scale"] for x in vals[:2]) or any(abs(x) > lim["int_arg"] for x in vals[2:]):
+            raise refuse(f"scale {name}={values}")
+    for key in ("depth_multiple", "width_multiple"):
+        if any(abs(x) > lim["scale"] for x in ints(yaml.get(key))):
+            raise refuse(f"{key}={yaml.get(key)}")
+
+
 def rebuild_model(src: Any, source: str = "<checkpoint>") -> nn.Module:
     """Our model equivalent of a pickled (foreign) task model: built from its `yaml`, tensors loaded strictly."""
     from ultralytics_clone.nn import tasks
@@ -276,6 +338,7 @@ def rebuild_model(src: Any, source: str = "<checkpoint>") -> nn.Module:
             f"{source}: its model is a {getattr(src, '_origin', cls_name)}, which cannot be rebuilt here; supported: "
             f"{', '.join(sorted(c.__name__ for c in tasks.TASK_MODELS.values()))} with a 'yaml' attribute"
         )
+    _check_yaml_sizes(yaml, source)
     try:
         model = model_cls(dict(yaml), ch=yaml.get("channels", 3), nc=yaml.get("nc"), verbose=False)
     except CloneError as e:
@@ -348,7 +411,20 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
     """(model, ckpt) from a .pt: Ultralytics' or ours (model rebuilt, float32, on `device`), or (None, state_dict).
 
     ckpt keeps every top-level key of the file; its 'model' (and 'ema', when present) is replaced by the rebuilt model.
+    Any damage to the file raises CheckpointError.
     """
+    try:
+        return _load_checkpoint(path, device)
+    except CloneError:
+        raise
+    except Exception as e:  # a damaged pickle can hold any structure; rebuilding from it fails in arbitrary ways
+        raise CheckpointError(
+            f"{path}: its contents are damaged or not a model this package can rebuild ({type(e).__name__}: "
+            f"{str(e)[:200]})"
+        ) from e
+
+
+def _load_checkpoint(path: str | Path, device: str | torch.device) -> tuple[nn.Module | None, dict]:
     source = str(path)
     ckpt = restricted_load(path)
     if isinstance(ckpt, ForeignObject):  # a bare pickled model

@@ -156,3 +156,32 @@ def test_rotated_nms_rule_and_classes():
     out = non_max_suppression(pred, 0.1, thr, nc=2, rotated=True)[0]
     assert out[:, 4].tolist() == pytest.approx([0.9, 0.6]) and out[:, 5].tolist() == [0, 1]  # box 2 dropped by 1
     assert nms_torch(boxes, scores, thr, cls, iou_fn=batch_probiou).tolist() == [0, 2, 3]  # greedy would keep 2
+
+
+def test_mask_polygons_undo_the_letterbox(fixtures_dir):
+    """Masks at inference size of a wide (letterboxed) image: polygons land in original pixels, inside their boxes."""
+    import cv2
+
+    wide = cv2.resize(cv2.imread(str(fixtures_dir / "sample_segment.jpg")), (384, 256))
+    r = YOLO(fixtures_dir / "yolo11n-seg.pt").predict(wide, imgsz=256, conf=0.001, rect=False, verbose=False)[0]
+    assert r.masks.data.shape[1:] == (256, 256) and r.orig_shape == (256, 384)  # letterboxed, padding included
+    for poly, box in zip(r.masks.xy, r.boxes.xyxy.numpy()):
+        if len(poly):
+            assert poly[:, 0].min() >= box[0] - 3 and poly[:, 0].max() <= box[2] + 3
+            assert poly[:, 1].min() >= box[1] - 3 and poly[:, 1].max() <= box[3] + 3
+
+
+def test_17_keypoint_pose_draws_its_skeleton():
+    from ultralytics_clone.utils.plotting import Annotator
+
+    rng = np.random.default_rng(0)
+    kpts = np.concatenate([rng.uniform(20, 180, (17, 2)), np.ones((17, 1))], 1)
+    img = np.zeros((200, 200, 3), np.uint8)
+    a, b = Annotator(img), Annotator(img)
+    a.kpts(kpts, kpt_line=False)
+    b.kpts(kpts, kpt_line=True)
+    assert (b.result() != a.result()).any()  # the limbs add pixels beyond the dots
+    c, d = Annotator(img), Annotator(img)
+    c.kpts(kpts[:4], kpt_line=False)
+    d.kpts(kpts[:4], kpt_line=True)
+    assert np.array_equal(c.result(), d.result())  # other layouts: dots only

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ultralytics_clone.utils.ops import xywhr2xyxyxyxy, xyxy2xywh
+from ultralytics_clone.utils.ops import scale_coords, xywhr2xyxyxyxy, xyxy2xywh
 
 
 class BaseTensor:
@@ -123,7 +123,8 @@ class Masks(BaseTensor):
 
     @cached_property
     def xy(self) -> list[np.ndarray]:
-        """Largest outer contour of each mask, scaled to original-image pixels, float32 (K, 2)."""
+        """Outer contour of each mask in original-image pixels, float32 (K, 2); masks at inference size (letterboxed)
+        are mapped back through the letterbox."""
         import cv2
 
         data = self.data.cpu().numpy() if isinstance(self.data, torch.Tensor) else self.data
@@ -132,7 +133,7 @@ class Masks(BaseTensor):
             mh, mw = m.shape
             contours, _ = cv2.findContours((m > 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             c = max(contours, key=len).reshape(-1, 2).astype(np.float32) if contours else np.zeros((0, 2), np.float32)
-            out.append(c * np.array([self.orig_shape[1] / mw, self.orig_shape[0] / mh], dtype=np.float32))
+            out.append(scale_coords((mh, mw), c, self.orig_shape))  # letterbox padding removed, then rescaled
         return out
 
 

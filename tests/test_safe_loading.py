@@ -113,6 +113,22 @@ def test_torchscript_extra_file_payloads_are_refused(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("kind", ["pickle", "yaml tag", "python expression"])
+def test_exported_model_with_payload_metadata_is_refused_by_yolo(tmp_path, kind):
+    """The same payloads inside a .torchscript's config.txt, opened the way users open it: YOLO(path)."""
+    marker = tmp_path / "pwned"
+    f = tmp_path / "m.torchscript"
+    config = {
+        "pickle": pickle.dumps({"names": {0: "a"}, "task": "detect", "x": _Touch(marker)}, protocol=2),
+        "yaml tag": f"task: detect\nnames: !!python/object/apply:os.system ['touch {marker}']\n".encode(),
+        "python expression": f'{{"task": "detect", "names": "__import__(\'os\').system(\'touch {marker}\')"}}'.encode(),
+    }[kind]
+    torch.jit.save(torch.jit.script(torch.nn.Identity()), str(f), _extra_files={"config.txt": config})
+    with pytest.raises(CheckpointError, match=r"system|python/object|not a plain Python literal"):
+        YOLO(f, task="detect").predict(torch.zeros(1, 3, 32, 32), verbose=False)
+    assert not marker.exists()
+
+
 def test_onnx_style_metadata_is_parsed_as_literals_only(tmp_path):
     marker = tmp_path / "pwned"
     meta = {"stride": "32", "names": "{0: 'person', 1: 'car'}", "imgsz": "[64, 64]", "task": "detect",

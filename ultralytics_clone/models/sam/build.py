@@ -94,10 +94,9 @@ def _load(model: SAMModel, checkpoint: str | Path | None) -> SAMModel:
 def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise CheckpointError(f"SAM checkpoint '{path}' does not exist.")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch's weights-only unpickler refuses anything but tensors and containers
-        raise CheckpointError(f"'{path}' is not a readable SAM state_dict ({type(e).__name__}: {e}).") from None
+    from ultralytics_clone.nn.weights import restricted_load
+
+    obj = restricted_load(path)  # the package's one unpickler: refuses (and names) any foreign global
     if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
         obj = obj["model"]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):

@@ -242,3 +242,18 @@ def test_metadata_is_read_without_eval(tmp_path):
     onnx.save(proto, tmp_path / "evil.onnx")
     with pytest.raises(CheckpointError, match="names"):
         read_exported_metadata(tmp_path / "evil.onnx")
+
+
+def test_torchscript_optimize_for_mobile(workdir, torch_single_thread):
+    """optimize=True: a loadable TorchScript with the same outputs, or (torch without XNNPACK) one clear error."""
+    from ultralytics_clone.engine.exporter import _has_xnnpack
+
+    pt = workdir / "yolo11n.pt"
+    if not _has_xnnpack():
+        with pytest.raises(ExportError, match=r"optimize=True .* needs a torch build with XNNPACK"):
+            YOLO(pt).export(format="torchscript", imgsz=64, optimize=True)
+        return
+    path = YOLO(pt).export(format="torchscript", imgsz=64, optimize=True)
+    x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(4))
+    _, y = _run(path, x)
+    _close(y, _pytorch_output(pt, x))

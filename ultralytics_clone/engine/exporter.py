@@ -226,6 +226,9 @@ class Exporter(CallbackMixin):
             raise ExportError(f"optimize=True (mobile optimisation) applies to format='torchscript', not '{fmt}'.")
         if a.optimize and device.type != "cpu":
             raise ExportError("optimize=True (mobile optimisation) runs on the CPU; pass device=cpu.")
+        if a.optimize and not _has_xnnpack():
+            raise ExportError(f"optimize=True (mobile optimisation) needs a torch build with XNNPACK; this torch "
+                              f"{torch.__version__} has none. Export without optimize=True.")  # fmt: skip
         task = getattr(model, "task", None)
         if a.nms and task != "detect":
             raise ExportError(f"nms=True embeds NMS for detect models in this release; this model's task is '{task}'.")
@@ -306,6 +309,13 @@ class Exporter(CallbackMixin):
         if getattr(head, "kpt_shape", None) is not None:
             meta["kpt_shape"] = [int(k) for k in head.kpt_shape]
         return meta
+
+
+def _has_xnnpack() -> bool:
+    """Whether this torch build can run the mobile optimisation passes."""
+    import torch.backends.xnnpack
+
+    return bool(torch.backends.xnnpack.enabled)
 
 
 def check_format(fmt: Any) -> str:

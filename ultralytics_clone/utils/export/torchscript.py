@@ -33,7 +33,6 @@ def export_torchscript(model: nn.Module, im: torch.Tensor, file: Path, metadata:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                optimize_for_mobile(ts)._save_for_lite_interpreter(str(tmp), _extra_files=extra)
-        else:
-            ts.save(str(tmp), _extra_files=extra)
+                ts = optimize_for_mobile(ts)  # saved as a full TorchScript file, so torch.jit.load still reads it
+        ts.save(str(tmp), _extra_files=extra)
     return file

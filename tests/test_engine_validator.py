@@ -39,6 +39,6 @@ def test_validator_direct_use(fixtures_dir, tmp_path):
     stats = v()
     assert list(stats) == KEYS and v.seen == 16 and v.args.conf == 0.001
     assert v.save_dir == tmp_path / "v" and v.metrics.box.ap_class_index.tolist() == [0, 1, 2]
-    assert (v.save_dir / "confusion_matrix_normalized.png").is_file() and (v.save_dir / "PR_curve.png").is_file()
+    assert (v.save_dir / "confusion_matrix_normalized.png").is_file() and (v.save_dir / "BoxPR_curve.png").is_file()
     tp, _ = v.confusion_matrix.tp_fp()
     assert tp.sum() > 0 and v.confusion_matrix.matrix.sum() >= 28

@@ -193,7 +193,7 @@ def test_obb_metrics_hand_made():
     m.update_stats({"tp": tp.numpy(), "conf": det[:, 4].numpy(), "pred_cls": det[:, 5].numpy(),
                     "target_cls": np.array([0.0, 0.0]), "target_img": np.array([0.0])})  # fmt: skip
     m.process()
-    assert m.box.map50 == pytest.approx(0.995) and m.box.map == pytest.approx(0.995)  # perfect: 0.995, the 101-point rule's maximum
+    assert m.box.map50 == pytest.approx(1.0) and m.box.map == pytest.approx(1.0)  # perfect: 1.0 (COCO interpolation)
     assert list(m.results_dict) == ["metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)",
                                     "metrics/mAP50-95(B)", "fitness"]  # fmt: skip
     shifted = det.clone()
@@ -221,6 +221,6 @@ def test_segment_and_pose_metric_keys_and_fitness():
     pose.update_stats({"tp": tp, "tp_p": tp[:, ::-1].copy() * False, "conf": np.array([0.9, 0.8]),
                        "pred_cls": np.zeros(2), "target_cls": np.zeros(2), "target_img": np.zeros(1)})  # fmt: skip
     pose.process()
-    assert pose.box.map50 == pytest.approx(0.995) and pose.pose.map == 0
+    assert pose.box.map50 == pytest.approx(1.0) and pose.pose.map == 0
     assert pose.fitness == pytest.approx(pose.box.map + pose.pose.map)
     assert set(pose.results_dict) == {*pose.keys, "fitness"}

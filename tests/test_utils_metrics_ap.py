@@ -16,22 +16,20 @@ def _trapz(y: np.ndarray) -> float:
     return float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(GRID)))
 
 
-def test_compute_ap_perfect_curve_is_one_minus_last_step():
-    # every prediction correct: precision 1 up to recall 1; the closing (1, 0) point costs half a grid step
+def test_compute_ap_perfect_curve_is_one():
+    # every prediction correct: precision 1 at each of COCO's 101 recall levels
     ap, mpre, mrec = compute_ap(np.array([0.25, 0.5, 0.75, 1.0]), np.ones(4))
-    assert ap == pytest.approx(1 - 0.5 * 0.01, abs=1e-9)
+    assert ap == 1.0
     assert mpre[0] == 1.0 and mrec[-1] == 1.0
 
 
 def test_ap_per_class_hand_computed():
     # one class, 3 ground truths; predictions (best first): TP, FP, TP, TP -> recall 1/3, 1/3, 2/3, 1
-    # precision 1, 1/2, 2/3, 3/4 -> monotone envelope: 1 for recall <= 1/3, then 3/4 up to recall 1, 0 at 1
+    # precision 1, 1/2, 2/3, 3/4 -> monotone envelope: 1 for recall <= 1/3 (34 of 101 levels), then 3/4
     tp = np.array([[1], [0], [1], [1]], dtype=bool)
     conf = np.array([0.9, 0.8, 0.7, 0.6])
     out = ap_per_class(tp, conf, np.zeros(4), np.zeros(3))
-    envelope = np.where(GRID <= 1 / 3, 1.0, 0.75)
-    envelope[-1] = 0.0
-    assert out[5][0, 0] == pytest.approx(_trapz(envelope), abs=1e-9)
+    assert out[5][0, 0] == pytest.approx((34 + 67 * 0.75) / 101, abs=1e-9)
     assert out[6].tolist() == [0]
 
 
@@ -43,10 +41,9 @@ def test_ap_per_class_two_classes_and_thresholds():
     out = ap_per_class(tp, np.array([0.9, 0.8, 0.3]), np.array([0, 1, 1]), np.array([0, 1, 1]))
     ap = out[5]
     assert ap.shape == (2, 10)
-    assert ap[0, 0] == pytest.approx(0.995, abs=1e-9) and np.allclose(ap[0, 1:], 0.0)
-    # class 1: recall 1/2 at precision 1, then the curve closes linearly to (1, 0):
-    # 0.49 (flat part on the grid) + 0.0075 (step 0.49 -> 0.5) + 0.125 (triangle from 0.5 to 1)
-    assert np.allclose(ap[1], ap[1, 0]) and ap[1, 0] == pytest.approx(0.49 + 0.0075 + 0.125, abs=1e-9)
+    assert ap[0, 0] == 1.0 and np.allclose(ap[0, 1:], 0.0)
+    # class 1: recall 1/2 at precision 1, never more: COCO counts recall levels 0..0.5 (51 of 101), 0 beyond
+    assert np.allclose(ap[1], ap[1, 0]) and ap[1, 0] == pytest.approx(51 / 101, abs=1e-9)
     p, r = out[2], out[3]
     assert p.shape == r.shape == (2,)
 
@@ -58,14 +55,22 @@ def test_ap_per_class_class_without_predictions_scores_zero():
 
 
 def test_match_predictions_greedy_by_rank():
-    # gt0 overlaps pred0 (0.9) and pred1 (0.6); gt1 overlaps pred1 (0.55). pred1's best gt is gt0, already claimed
-    # by the higher-ranked pred0, so pred1 is a false positive (Ultralytics' matching rule).
+    # gt0 overlaps pred0 (0.9) and pred1 (0.6); gt1 overlaps pred1 (0.55). pred1's best gt is gt0, already taken
+    # by the higher-ranked pred0, so pred1 takes gt1 where its IoU reaches the threshold (COCO's rule).
     iou = torch.tensor([[0.9, 0.6, 0.1], [0.2, 0.55, 0.0]])
     tp = match_predictions(torch.zeros(3), torch.zeros(2), iou)
     assert tp.shape == (3, 10)
-    expected0 = (IOU_THRESHOLDS <= 0.9).tolist()
-    assert tp[0].tolist() == expected0
-    assert not tp[1].any() and not tp[2].any()
+    assert tp[0].tolist() == (IOU_THRESHOLDS <= 0.9).tolist()
+    assert tp[1].tolist() == (IOU_THRESHOLDS <= 0.55).tolist() and not tp[2].any()
+
+
+def test_match_predictions_chain_of_contested_picks():
+    # each prediction's best ground truth is taken by the one ranked just above it: greedy walks down the chain
+    iou = torch.tensor([[0.9, 0.85, 0.0, 0.0], [0.0, 0.8, 0.75, 0.0], [0.0, 0.0, 0.7, 0.65], [0.0, 0.0, 0.0, 0.6]])
+    tp = match_predictions(torch.zeros(4), torch.zeros(4), iou)[:, 0]
+    assert tp.tolist() == [True, True, True, True]
+    iou[3, 3] = 0.4  # below 0.5: the last prediction has nothing left
+    assert match_predictions(torch.zeros(4), torch.zeros(4), iou)[:, 0].tolist() == [True, True, True, False]
 
 
 def test_match_predictions_respects_classes_and_thresholds():
@@ -89,7 +94,7 @@ def test_det_metrics_results_dict_and_fitness():
     d = m.results_dict
     assert list(d) == ["metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)", "metrics/mAP50-95(B)", "fitness"]
     assert d["fitness"] == pytest.approx(d["metrics/mAP50-95(B)"])
-    assert d["metrics/mAP50(B)"] == pytest.approx(0.995)
+    assert d["metrics/mAP50(B)"] == 1.0
     assert m.box.ap_class_index.tolist() == [0, 1] and m.maps.shape == (2,)
     assert [r["Class"] for r in m.summary()] == ["circle", "square"]
     assert m.box.f1.shape == (2,)
@@ -104,9 +109,7 @@ def test_det_metrics_without_predictions():
 
 
 def test_against_pycocotools_on_tiny_case():
-    """Where every class reaches full recall, mAP50 and mAP50-95 agree with COCOeval within the interpolation
-    difference (101-point sum vs trapezoid, under 1/100). Below full recall the two differ by design: the reference
-    library closes the PR curve linearly to (1, 0), COCO counts unreached recall as precision 0."""
+    """mAP50 and mAP50-95 equal COCOeval's: same matching rule and the same 101-point interpolation."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -139,8 +142,8 @@ def test_against_pycocotools_on_tiny_case():
                          for k, p in preds.items() for b in p])  # fmt: skip
     ev = COCOeval(coco, dets, "bbox")
     ev.evaluate(), ev.accumulate(), ev.summarize()
-    assert m.box.map == pytest.approx(ev.stats[0], abs=0.01)
-    assert m.box.map50 == pytest.approx(ev.stats[1], abs=0.01)
+    assert m.box.map == pytest.approx(ev.stats[0], abs=1e-6)
+    assert m.box.map50 == pytest.approx(ev.stats[1], abs=1e-6)
 
 
 def test_confusion_matrix_counts():

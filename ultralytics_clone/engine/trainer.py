@@ -366,14 +366,14 @@ class BaseTrainer(CallbackMixin):
                 ckpt_io.strip_optimizer(f)
         if self.best.exists() and self.validator is not None:
             LOGGER.info(f"\nValidating {self.best}...")
-            self.validator.args.plots = self.args.plots
-            self.metrics = self.validator(model=self.best)
+            self.metrics = self.validator(model=self.best, plots=self.args.plots)
             self.metrics.pop("fitness", None)
             self.run_callbacks("on_fit_epoch_end")
 
     def validate(self) -> tuple[dict | None, float | None]:
         """Run the validator on the EMA model -> (metrics dict, fitness); tracks best_fitness."""
-        metrics = self.validator(self)
+        final = self.epoch + 1 >= self.epochs  # plots once, on the last epoch; validation losses every time
+        metrics = self.validator(self, plots=self.args.plots and final, loss_fn=self.model.loss)
         fitness = metrics.pop("fitness", None)
         if fitness is None:
             fitness = -float(self.loss.detach().cpu()) if self.loss is not None else 0.0

@@ -47,13 +47,26 @@ class BaseValidator(CallbackMixin):
         if self.args.conf is None:
             self.args.conf = 0.01 if self.args.task == "obb" else 0.001
         self.plots: dict = {}
+        self.do_plots = bool(self.args.plots)
+        self.extra_metrics: dict[str, Any] = {}
+        self.loss: torch.Tensor | None = None
         self._autocast = False
+        from ultralytics_clone.engine.val_plots import PlotQueue
+
+        self.plot_queue = PlotQueue()
         self._init_callbacks(_callbacks)
 
     @torch.no_grad()
-    def __call__(self, trainer: Any = None, model: Any = None) -> dict[str, float]:
-        """Validate; returns results_dict (plus mean val losses when called by a trainer)."""
+    def __call__(self, trainer: Any = None, model: Any = None, plots: bool | None = None,
+                 loss_fn: Any = None, **kwargs: Any) -> dict[str, float]:  # fmt: skip
+        """Validate; returns results_dict, plus values added with `log()` (and mean val losses given `loss_fn`).
+
+        A trainer says what it wants: `plots` (default args.plots when standalone, False from a trainer) and
+        `loss_fn(batch, preds) -> (loss, loss_items)` to also average validation losses.
+        """
         self.training = trainer is not None
+        self.extra_metrics = {}
+        self.do_plots = bool(self.args.plots if plots is None and not self.training else plots)
         if self.training:
             model = self._setup_from_trainer(trainer)
         else:
@@ -63,6 +76,7 @@ class BaseValidator(CallbackMixin):
         profilers = [Profile(device=self.device) for _ in range(4)]
         self.init_metrics(model)
         self.jdict = []
+        self.loss = None
         bar = tqdm(self.dataloader, desc=self.get_desc(), total=len(self.dataloader), disable=RANK > 0 or self.training,
                    bar_format="{l_bar}{bar:10}{r_bar}")  # fmt: skip
         for self.batch_i, batch in enumerate(bar):
@@ -70,13 +84,17 @@ class BaseValidator(CallbackMixin):
             with profilers[0]:
                 batch = self.preprocess(batch)
             with profilers[1], torch.autocast(self.device.type, enabled=self._autocast):
-                preds = model(batch["img"])
+                preds = model(batch["img"], augment=self.args.augment) if self.args.augment else model(batch["img"])
             with profilers[2]:
-                if self.training:
-                    self.loss += trainer.model.loss(batch, preds)[1]
+                if loss_fn is not None:
+                    items = loss_fn(batch, preds)[1].detach()
+                    self.loss = items if self.loss is None else self.loss + items
             with profilers[3]:
                 preds = self.postprocess(preds)
             self.update_metrics(preds, batch)
+            if self.do_plots and self.batch_i < 3:
+                self.plot_val_samples(batch, self.batch_i)
+                self.plot_predictions(batch, preds, self.batch_i)
             self.run_callbacks("on_val_batch_end")
         stats = self.get_stats()
         n = max(len(self.dataloader.dataset), 1)
@@ -84,16 +102,38 @@ class BaseValidator(CallbackMixin):
         self.finalize_metrics()
         self.print_results()
         self.run_callbacks("on_val_end")
+        self.plot_queue.join()
+        stats = {**stats, **self.extra_metrics}
         if self.training:
-            losses = trainer.label_loss_items(self.loss.cpu() / len(self.dataloader), prefix="val")
+            losses = trainer.label_loss_items(self.loss.cpu() / len(self.dataloader), prefix="val") if self.loss is not None else {}
             return {**stats, **losses}
         LOGGER.info("Speed: {:.1f}ms preprocess, {:.1f}ms inference, {:.1f}ms loss, {:.1f}ms postprocess per image".format(
             *self.speed.values()))  # fmt: skip
         if self.args.save_json and self.jdict:
             path = self.save_dir / "predictions.json"
+            self.save_dir.mkdir(parents=True, exist_ok=True)
             atomic_write(path, json.dumps(self.jdict))
             LOGGER.info(f"Saving {path}...")
+            stats = self.eval_json(stats)
         return stats
+
+    def log(self, values: dict[str, Any]) -> None:
+        """Add user values (name -> number) to this validation's results; during training they reach results.csv."""
+        if not isinstance(values, dict):
+            raise TypeError(f"validator.log() takes a dict of name -> value, got {type(values).__name__}.")
+        self.extra_metrics.update(values)
+        if self.metrics is not None and hasattr(self.metrics, "extra"):
+            self.metrics.extra.update(values)
+
+    def eval_json(self, stats: dict) -> dict:
+        """Official COCO evaluation of predictions.json when annotations exist (task validators override)."""
+        return stats
+
+    def plot_val_samples(self, batch: dict, ni: int) -> None:
+        """Draw batch ni's labels (task validators override)."""
+
+    def plot_predictions(self, batch: dict, preds: Any, ni: int) -> None:
+        """Draw batch ni's predictions (task validators override)."""
 
     def _setup_from_trainer(self, trainer: Any) -> torch.nn.Module:
         """Use the trainer's device, data, test loader and (EMA) model, in half precision under AMP on CUDA."""
@@ -102,10 +142,7 @@ class BaseValidator(CallbackMixin):
         # AMP through autocast, not model.half(): halving the EMA in place would round its weights every epoch
         self._autocast = self.device.type == "cuda" and bool(trainer.amp)
         self.args.half = False
-        model = trainer.ema.ema if trainer.ema is not None else trainer.model
-        self.loss = torch.zeros_like(trainer.loss_items, device=trainer.device)
-        self.args.plots &= trainer.epoch == trainer.epochs - 1
-        return model
+        return trainer.ema.ema if trainer.ema is not None else trainer.model
 
     def _setup_standalone(self, model: Any) -> torch.nn.Module:
         """Load the model (module or checkpoint path), pick the device, check the data set, build the loader."""

@@ -25,11 +25,12 @@ __all__ = [
 ]
 
 # --- average precision and task metrics (engine helper) ---
-from ultralytics_clone.utils.metrics.ap import ap_per_class, compute_ap, match_predictions, smooth  # noqa: E402
+from ultralytics_clone.utils.metrics.ap import ap_per_class, compute_ap, match_pairs, match_predictions, smooth  # noqa: E402
 from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix  # noqa: E402
-from ultralytics_clone.utils.metrics.task import DetMetrics, Metric  # noqa: E402
+from ultralytics_clone.utils.metrics.task import DataExportMixin, DetMetrics, Metric  # noqa: E402
 
-__all__ += ["ap_per_class", "compute_ap", "match_predictions", "smooth", "ConfusionMatrix", "DetMetrics", "Metric"]
+__all__ += ["ap_per_class", "compute_ap", "match_pairs", "match_predictions", "smooth", "ConfusionMatrix",
+            "DataExportMixin", "DetMetrics", "Metric"]
 from ultralytics_clone.utils.metrics.multitask import ClassifyMetrics, OBBMetrics, PoseMetrics, SegmentMetrics  # noqa: E402
 
 __all__ += ["ClassifyMetrics", "OBBMetrics", "PoseMetrics", "SegmentMetrics"]

@@ -10,30 +10,55 @@ import torch
 IOU_THRESHOLDS = torch.linspace(0.5, 0.95, 10)  # COCO's mAP50-95 thresholds
 
 
+def match_pairs(det: torch.Tensor, gt: torch.Tensor, iou: torch.Tensor, n_pred: int, n_true: int,
+                iouv: torch.Tensor = IOU_THRESHOLDS) -> torch.Tensor:  # fmt: skip
+    """Bool Tensor[n_pred, T]: prediction is a true positive at IoU threshold t, matched as COCO does.
+
+    Candidate pairs (Tensor[E] each): prediction index `det`, ground-truth index `gt` (same image and class) and
+    their `iou`. Within an image, a lower prediction index ranks higher (predictions come best first). COCO's rule:
+    in rank order, each prediction takes the highest-IoU ground truth above t not taken by a higher-ranked one
+    (IoU ties go to the later ground truth). It is solved for all thresholds at once by iterating "take the best
+    pair not claimed by a higher-ranked prediction's current pick" to its fixed point, which is that greedy result.
+    """
+    n_t = len(iouv)
+    correct = torch.zeros((n_pred, n_t), dtype=torch.bool, device=iou.device)
+    if not len(iou):
+        return correct
+    iouv = iouv.to(iou.device, iou.dtype)
+    order = gt.argsort(descending=True, stable=True)  # ties in IoU: later ground truth first
+    order = order[iou[order].argsort(descending=True, stable=True)]
+    order = order[det[order].argsort(stable=True)]  # by prediction, best pair first
+    det, gt, iou = det[order], gt[order], iou[order]
+    valid = (iou[None] >= iouv[:, None]).flatten()  # (T * E,): threshold-major, order kept inside
+    t = torch.arange(n_t, device=iou.device).repeat_interleave(len(iou))[valid]
+    d, g = det.repeat(n_t)[valid], gt.repeat(n_t)[valid]
+    key_d, key_g = t * n_pred + d, t * n_true + g
+    pos = torch.arange(len(d), device=iou.device)
+    avail = torch.ones(len(d), dtype=torch.bool, device=iou.device)
+    prev = None
+    while True:  # converges in at most (longest chain of contested picks) rounds
+        pick = torch.full((n_t * n_pred,), len(d), dtype=torch.long, device=iou.device)
+        pick.scatter_reduce_(0, key_d[avail], pos[avail], reduce="amin")
+        has = pick < len(d)
+        chosen = pick[has]
+        claimer = torch.full((n_t * n_true,), n_pred, dtype=torch.long, device=iou.device)
+        claimer.scatter_reduce_(0, key_g[chosen], d[chosen], reduce="amin")
+        avail = claimer[key_g] >= d  # not taken by a higher-ranked prediction
+        if prev is not None and torch.equal(pick, prev):
+            break
+        prev = pick
+    return has.view(n_t, n_pred).T.contiguous()
+
+
 def match_predictions(pred_classes: torch.Tensor, true_classes: torch.Tensor, iou: torch.Tensor,
                       iouv: torch.Tensor = IOU_THRESHOLDS) -> torch.Tensor:  # fmt: skip
-    """Bool Tensor[P, T]: prediction p is a true positive at IoU threshold t.
+    """Bool Tensor[P, T]: prediction p is a true positive at IoU threshold t (COCO matching, see match_pairs).
 
-    iou (Tensor[G, P]): IoU of every ground truth with every prediction; predictions ordered best first. Each
-    prediction claims its highest-IoU ground truth of the same class above t; a ground truth claimed several times
-    keeps only its highest-ranked prediction. All thresholds are matched at once.
+    iou (Tensor[G, P]): IoU of every ground truth with every prediction of one image; predictions best first.
     """
-    n_pred, n_true = iou.shape[1], iou.shape[0]
-    correct = torch.zeros((n_pred, len(iouv)), dtype=torch.bool, device=iou.device)
-    if n_pred == 0 or n_true == 0:
-        return correct
-    iouv = iouv.to(iou.device)
-    same = true_classes.view(-1, 1) == pred_classes.view(1, -1)  # (G, P)
-    score = (iou * same).T  # (P, G)
-    valid = score[None] >= iouv.view(-1, 1, 1)  # (T, P, G)
-    best = torch.where(valid, score[None], torch.full_like(score[None], -1.0)).argmax(-1)  # (T, P)
-    has = valid.any(-1)  # (T, P)
-    pred_idx = torch.arange(n_pred, device=iou.device).expand_as(best)
-    key = torch.where(has, best, torch.full_like(best, n_true))  # unmatched -> overflow slot
-    first = torch.full((len(iouv), n_true + 1), n_pred, dtype=torch.long, device=iou.device)
-    first.scatter_reduce_(1, key, pred_idx, reduce="amin")  # highest-ranked prediction per ground truth
-    winner = first.gather(1, key) == pred_idx
-    return (has & winner).T.contiguous()
+    same = true_classes.view(-1, 1) == pred_classes.view(1, -1)
+    g, d = ((iou >= iouv.min().to(iou.device)) & same).nonzero(as_tuple=True)
+    return match_pairs(d, g, iou[g, d], iou.shape[1], iou.shape[0], iouv)
 
 
 def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
@@ -45,13 +70,18 @@ def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
 
 
 def compute_ap(recall: np.ndarray, precision: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """(AP, envelope precision, recall) of one PR curve: precision made monotone, integrated at 101 recall points."""
+    """(AP, envelope precision, recall) of one PR curve, as COCO computes it: precision made monotone (each point
+    takes the best precision at any higher recall), read at the 101 recall levels 0, 0.01, ..., 1 at the first
+    point reaching that recall (0 where recall never reaches it), averaged. Perfect predictions give 1.0.
+
+    The envelope and recall returned are padded with (0, 1) and (1, 0) for plotting the PR curve.
+    """
+    recall, precision = np.asarray(recall, dtype=np.float64), np.asarray(precision, dtype=np.float64)
+    env = np.flip(np.maximum.accumulate(np.flip(precision))) if len(precision) else precision
+    idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+    ap = float(np.where(idx < len(env), env[np.minimum(idx, len(env) - 1)], 0.0).mean()) if len(env) else 0.0
     mrec = np.concatenate(([0.0], recall, [1.0]))
-    mpre = np.concatenate(([1.0], precision, [0.0]))
-    mpre = np.flip(np.maximum.accumulate(np.flip(mpre)))
-    x = np.linspace(0, 1, 101)
-    ap = float(np.trapezoid(np.interp(x, mrec, mpre), x)) if hasattr(np, "trapezoid") else float(
-        np.trapz(np.interp(x, mrec, mpre), x))  # fmt: skip
+    mpre = np.flip(np.maximum.accumulate(np.flip(np.concatenate(([1.0], precision, [0.0])))))
     return ap, mpre, mrec
 
 
@@ -129,4 +159,4 @@ def _plot_curves(x, prec_values, p_curve, r_curve, f1_curve, ap, classes, names,
             on_plot(save_dir / fname)
 
 
-__all__ = ["IOU_THRESHOLDS", "match_predictions", "smooth", "compute_ap", "ap_per_class"]
+__all__ = ["IOU_THRESHOLDS", "match_pairs", "match_predictions", "smooth", "compute_ap", "ap_per_class"]

@@ -28,7 +28,8 @@ class ConfusionMatrix:
 
     def process_batch(self, detections: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], conf: float = 0.25,
                       iou_thres: float = 0.45) -> None:  # fmt: skip
-        """One image: detections {'bboxes' (N, 4) xyxy, 'conf' (N,), 'cls' (N,)}, batch {'bboxes' (M, 4), 'cls' (M,)}.
+        """Detections {'bboxes' (N, 4) xyxy, 'conf' (N,), 'cls' (N,)} against labels {'bboxes' (M, 4), 'cls' (M,)}
+        of one image, or of a whole batch when both carry 'batch_idx' (boxes of different images never match).
 
         Pairs above iou_thres are matched greedily by IoU (each detection and ground truth at most once); unmatched
         ground truths count as missed (background row), unmatched detections as false alarms (background column).
@@ -36,14 +37,17 @@ class ConfusionMatrix:
         from ultralytics_clone.utils.metrics.iou import box_iou
 
         bg = self.nc
-        gt_cls = batch["cls"].long().view(-1).cpu()
         keep = detections["conf"] > conf
-        det_cls = detections["cls"][keep].long().view(-1).cpu()
+        gt_cls = batch["cls"].long().view(-1).cpu().numpy()
+        det_cls = detections["cls"][keep].long().view(-1).cpu().numpy()
         if len(gt_cls) == 0 or len(det_cls) == 0:
-            np.add.at(self.matrix, (det_cls.numpy(), bg), 1)
-            np.add.at(self.matrix, (bg, gt_cls.numpy()), 1)
+            np.add.at(self.matrix, (det_cls, bg), 1)
+            np.add.at(self.matrix, (bg, gt_cls), 1)
             return
-        iou = box_iou(batch["bboxes"].float(), detections["bboxes"][keep].float()).cpu().numpy()  # (M, N)
+        iou = box_iou(batch["bboxes"].float(), detections["bboxes"][keep].float())  # (M, N)
+        if "batch_idx" in batch and "batch_idx" in detections:
+            iou *= batch["batch_idx"].view(-1, 1) == detections["batch_idx"][keep].view(1, -1)
+        iou = iou.cpu().numpy()
         gi, di = np.nonzero(iou > iou_thres)
         order = np.argsort(-iou[gi, di], kind="stable")
         gi, di = gi[order], di[order]
@@ -53,11 +57,11 @@ class ConfusionMatrix:
         gi, di = gi[order], di[order]
         _, first = np.unique(gi, return_index=True)  # then best detection per ground truth
         gi, di = gi[first], di[first]
-        np.add.at(self.matrix, (det_cls.numpy()[di], gt_cls.numpy()[gi]), 1)
+        np.add.at(self.matrix, (det_cls[di], gt_cls[gi]), 1)
         missed = np.setdiff1d(np.arange(len(gt_cls)), gi)
         extra = np.setdiff1d(np.arange(len(det_cls)), di)
-        np.add.at(self.matrix, (bg, gt_cls.numpy()[missed]), 1)
-        np.add.at(self.matrix, (det_cls.numpy()[extra], bg), 1)
+        np.add.at(self.matrix, (bg, gt_cls[missed]), 1)
+        np.add.at(self.matrix, (det_cls[extra], bg), 1)
 
     def tp_fp(self) -> tuple[np.ndarray, np.ndarray]:
         """(true positives, false positives) per class, background excluded for detect."""

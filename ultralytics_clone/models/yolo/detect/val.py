@@ -1,4 +1,9 @@
-"""DetectionValidator: NMS, matching predictions to labels at IoU 0.50:0.95, DetMetrics (mAP50, mAP50-95)."""
+"""DetectionValidator: NMS, whole-batch matching at IoU 0.50:0.95, DetMetrics, COCO JSON and official evaluation.
+
+Per batch, predictions and labels stay on the device: all boxes are mapped to original-image pixels at once, one
+IoU matrix (labels x predictions, zero across images) feeds `match_predictions`, and the batch's stats go to the
+host in one copy. No Python loop runs per image or per box on this path.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,11 @@ import torch
 
 from ultralytics_clone.engine.validator import BaseValidator
 from ultralytics_clone.utils import LOGGER
-from ultralytics_clone.utils.metrics.ap import IOU_THRESHOLDS, match_predictions
+from ultralytics_clone.utils.metrics.ap import IOU_THRESHOLDS, match_pairs, match_predictions
 from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix
 from ultralytics_clone.utils.metrics.iou import box_iou
 from ultralytics_clone.utils.metrics.task import DetMetrics
-from ultralytics_clone.utils.ops import scale_boxes, xywh2xyxy
+from ultralytics_clone.utils.ops import _gain_pad, scale_boxes, xywh2xyxy, xyxy2xywh
 
 
 class DetectionValidator(BaseValidator):
@@ -28,6 +33,13 @@ class DetectionValidator(BaseValidator):
         self.niou = self.iouv.numel()
         self.metrics = DetMetrics()
         self.end2end = False
+        self.is_coco = False
+        self.is_lvis = False
+        self.class_map: list[int] = []
+        self.anno_json: Path | None = None
+        self.image_ids: dict[str, int] = {}
+        self._seen_ids: set = set()
+        self._batch: dict | None = None
 
     def build_dataset(self, img_path: str, mode: str = "val", batch: int | None = None) -> Any:
         """YOLODataset without augmentation for `img_path`."""
@@ -49,10 +61,14 @@ class DetectionValidator(BaseValidator):
         batch["img"] = (batch["img"].half() if self.args.half else batch["img"].float()) / 255
         for k in ("batch_idx", "cls", "bboxes"):
             batch[k] = batch[k].to(self.device)
+        self._batch = batch if self.args.save_hybrid else None
         return batch
 
     def init_metrics(self, model: torch.nn.Module) -> None:
-        """Reset stats; names and nc from the model (or data)."""
+        """Reset stats; names and nc from the model (or data); COCO annotations and class map for save_json."""
+        from ultralytics_clone.utils import nms
+
+        nms._backend()  # probe (and import) torchvision now, not inside the first batch's timing
         names = getattr(model, "names", None) or (self.data or {}).get("names") or {}
         self.names = dict(names) if not isinstance(names, list) else dict(enumerate(names))
         self.nc = len(self.names)
@@ -60,6 +76,30 @@ class DetectionValidator(BaseValidator):
         self.metrics = DetMetrics(names=self.names)
         self.confusion_matrix = ConfusionMatrix(names=self.names)
         self.seen = 0
+        if self.args.save_json and not self.training:
+            self._init_coco()
+
+    def _init_coco(self) -> None:
+        """Find COCO annotations beside the data set and map class indices to its category ids."""
+        from ultralytics_clone.data.converter import coco80_to_coco91_class
+
+        root = Path((self.data or {}).get("path") or ".")
+        split = str(self.args.split)
+        found = sorted((root / "annotations").glob(f"instances_{split}*.json")) if (root / "annotations").is_dir() else []
+        self.anno_json = found[0] if found else None
+        val = str((self.data or {}).get(split) or "")
+        self.is_coco = "coco" in val.lower() and self.nc == 80
+        self.is_lvis = "lvis" in val.lower()
+        self.class_map = coco80_to_coco91_class() if self.is_coco else list(range(1, self.nc + 1))
+        self.image_ids, self._seen_ids = {}, set()
+        if self.anno_json is not None:
+            import json
+
+            anno = json.loads(self.anno_json.read_text(encoding="utf-8"))
+            cats = sorted(c["id"] for c in anno.get("categories", []))
+            if len(cats) == self.nc:  # class i is the data set's i-th category, as data.converter numbers them
+                self.class_map = cats
+            self.image_ids = {Path(im["file_name"]).name: im["id"] for im in anno.get("images", [])}
 
     def get_desc(self) -> str:
         return ("%22s" + "%11s" * 6) % ("Class", "Images", "Instances", "Box(P", "R", "mAP50", "mAP50-95)")
@@ -68,10 +108,67 @@ class DetectionValidator(BaseValidator):
         """Per-image Tensor[n, 6] (x1, y1, x2, y2, conf, cls) after NMS (thresholding only for NMS-free heads)."""
         from ultralytics_clone.utils.nms import non_max_suppression
 
-        return non_max_suppression(preds, self.args.conf, self.args.iou, multi_label=True,
+        return non_max_suppression(preds, self.args.conf, self.args.iou, classes=self.args.classes, multi_label=True,
                                    agnostic=self.args.single_cls or self.args.agnostic_nms, max_det=self.args.max_det,
-                                   end2end=self.end2end)  # fmt: skip
+                                   end2end=self.end2end, labels=self._hybrid_labels())  # fmt: skip
 
+    def _hybrid_labels(self) -> list:
+        """save_hybrid: the current batch's labels (cls, cx, cy, w, h in input pixels) joined to the predictions."""
+        batch = getattr(self, "_batch", None)
+        if not self.args.save_hybrid or batch is None:
+            return []
+        h, w = batch["img"].shape[2:]
+        lb = torch.cat((batch["cls"].view(-1, 1), batch["bboxes"] * torch.tensor([w, h, w, h], device=self.device)), 1)
+        return [lb[batch["batch_idx"] == i] for i in range(len(batch["img"]))]
+
+    def _geometry(self, batch: dict) -> torch.Tensor:
+        """Tensor[B, 5] per image: letterbox gain, pad left, pad top, original width, original height."""
+        imgsz = tuple(batch["img"].shape[2:])
+        rows = []
+        for ori, rp in zip(batch["ori_shape"], batch["ratio_pad"]):  # metadata only (B small tuples)
+            gain, pad = _gain_pad(imgsz, ori, rp)
+            rows.append((gain, pad[0], pad[1], ori[1], ori[0]))
+        return torch.tensor(rows, dtype=torch.float32, device=self.device)
+
+    @staticmethod
+    def _to_original(boxes: torch.Tensor, img: torch.Tensor, geom: torch.Tensor) -> torch.Tensor:
+        """xyxy boxes in letterboxed pixels -> original-image pixels, clipped (new tensor)."""
+        g = geom[img]
+        out = (boxes.float() - g[:, [1, 2, 1, 2]]) / g[:, :1]
+        return torch.minimum(out.clamp(min=0), g[:, [3, 4, 3, 4]])
+
+    def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
+        """Match the whole batch's predictions to its labels at once and store the stats (one host copy)."""
+        if type(self)._process_batch is not DetectionValidator._process_batch:  # e.g. rotated boxes: its own IoU
+            return self._update_per_image(preds, batch)
+        bs = len(preds)
+        self.seen += bs
+        counts = torch.tensor([len(p) for p in preds], device=self.device)
+        pimg = torch.repeat_interleave(torch.arange(bs, device=self.device), counts)
+        pred = torch.cat(preds) if bs else torch.zeros((0, 6), device=self.device)
+        geom = self._geometry(batch)
+        pbox = self._to_original(pred[:, :4], pimg, geom)
+        pcls = torch.zeros_like(pred[:, 5]) if self.args.single_cls else pred[:, 5]
+        gimg, gcls = batch["batch_idx"].long().view(-1), batch["cls"].view(-1)
+        h, w = batch["img"].shape[2:]
+        gbox = self._to_original(xywh2xyxy(batch["bboxes"].float()) * torch.tensor([w, h, w, h], device=self.device),
+                                 gimg, geom)  # fmt: skip
+        tp = self._match_batch(pbox, pcls, counts, gbox, gcls, gimg)
+        present = torch.unique(gimg * max(self.nc, 1) + gcls.long())  # one entry per (image, class) present
+        packed = torch.cat((tp.float().flatten(), pred[:, 4].float(), pcls.float(), gcls.float(),
+                            (present % max(self.nc, 1)).float())).cpu().numpy()  # fmt: skip
+        n, g = len(pred), len(gcls)
+        parts = np.split(packed, np.cumsum([n * self.niou, n, n, g]))
+        self.metrics.update_stats({"tp": parts[0].reshape(n, self.niou).astype(bool), "conf": parts[1],
+                                   "pred_cls": parts[2], "target_cls": parts[3], "target_img": parts[4]})  # fmt: skip
+        if self.do_plots:
+            self.confusion_matrix.process_batch({"bboxes": pbox, "conf": pred[:, 4], "cls": pcls, "batch_idx": pimg},
+                                                {"bboxes": gbox, "cls": gcls, "batch_idx": gimg},
+                                                conf=0.25 if self.args.conf < 0.25 else self.args.conf)  # fmt: skip
+        if self.args.save_json or self.args.save_txt:
+            self._save_batch(torch.cat((pbox, pred[:, 4:5], pcls[:, None]), 1), pimg, counts, batch)
+
+    # ---- per-image helpers: task validators (segment, pose, obb) build their own matching on these
     def _prepare_batch(self, si: int, batch: dict) -> dict:
         """Image si's labels: cls (G,), bboxes (G, 4) xyxy in original-image pixels, shapes."""
         idx = batch["batch_idx"] == si
@@ -90,8 +187,15 @@ class DetectionValidator(BaseValidator):
         predn[:, :4] = scale_boxes(pbatch["imgsz"], predn[:, :4], pbatch["ori_shape"], ratio_pad=pbatch["ratio_pad"])
         return predn
 
-    def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
-        """Match each image's predictions to its labels and append tp/conf/cls stats."""
+    def _process_batch(self, detections: torch.Tensor, gt_bboxes: torch.Tensor, gt_cls: torch.Tensor) -> torch.Tensor:
+        """Bool Tensor[n, 10] for one image: detection is a true positive at each IoU threshold (COCO matching)."""
+        if len(detections) == 0 or len(gt_cls) == 0:
+            return torch.zeros((len(detections), self.niou), dtype=torch.bool, device=detections.device)
+        iou = box_iou(gt_bboxes.float(), detections[:, :4].float())
+        return match_predictions(detections[:, 5], gt_cls, iou, self.iouv)
+
+    def _update_per_image(self, preds: list[torch.Tensor], batch: dict) -> None:
+        """Per-image matching through _prepare_batch/_prepare_pred/_process_batch (for overriding task validators)."""
         for si, pred in enumerate(preds):
             self.seen += 1
             pbatch = self._prepare_batch(si, batch)
@@ -101,57 +205,152 @@ class DetectionValidator(BaseValidator):
             if self.args.plots:
                 self.confusion_matrix.process_batch({"bboxes": predn[:, :4], "conf": predn[:, 4], "cls": predn[:, 5]},
                                                     {"bboxes": pbatch["bboxes"], "cls": cls})  # fmt: skip
-            self.metrics.update_stats({
-                "tp": tp.cpu().numpy(), "conf": predn[:, 4].float().cpu().numpy(),
-                "pred_cls": predn[:, 5].float().cpu().numpy(), "target_cls": cls.float().cpu().numpy(),
-                "target_img": np.unique(cls.cpu().numpy()),
-            })  # fmt: skip
+            self.metrics.update_stats({"tp": tp.cpu().numpy(), "conf": predn[:, 4].float().cpu().numpy(),
+                                       "pred_cls": predn[:, 5].float().cpu().numpy(),
+                                       "target_cls": cls.float().cpu().numpy(), "target_img": np.unique(cls.cpu().numpy())})  # fmt: skip
             if self.args.save_json:
-                self._pred_to_json(predn, batch["im_file"][si])
+                self.pred_to_json(predn[:, :6], batch["im_file"][si])
 
-    def _process_batch(self, detections: torch.Tensor, gt_bboxes: torch.Tensor, gt_cls: torch.Tensor) -> torch.Tensor:
-        """Bool Tensor[n, 10]: detection is a true positive at each IoU threshold."""
-        if len(detections) == 0 or len(gt_cls) == 0:
-            return torch.zeros((len(detections), self.niou), dtype=torch.bool)
-        iou = box_iou(gt_bboxes.float(), detections[:, :4].float())
-        return match_predictions(detections[:, 5], gt_cls, iou, self.iouv)
+    def _match_batch(self, pbox: torch.Tensor, pcls: torch.Tensor, counts: torch.Tensor, gbox: torch.Tensor,
+                     gcls: torch.Tensor, gimg: torch.Tensor) -> torch.Tensor:  # fmt: skip
+        """Bool Tensor[P, 10] for the batch: only (label, prediction) pairs of the same image and class are formed
+        (predictions image-major, counts per image), their IoU computed pairwise, then COCO matching."""
+        starts = counts.cumsum(0) - counts
+        rep = counts[gimg]  # each label pairs with every prediction of its image
+        g = torch.repeat_interleave(torch.arange(len(gimg), device=gimg.device), rep)
+        d = starts[gimg][g] + torch.arange(int(rep.sum()), device=gimg.device) - torch.repeat_interleave(rep.cumsum(0) - rep, rep)
+        same = gcls[g] == pcls[d]
+        g, d = g[same], d[same]
+        a, b = gbox[g], pbox[d]
+        wh = (torch.minimum(a[:, 2:], b[:, 2:]) - torch.maximum(a[:, :2], b[:, :2])).clamp(min=0)
+        inter = wh[:, 0] * wh[:, 1]
+        iou = inter / ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter + 1e-7)
+        ok = iou >= self.iouv[0]
+        return match_pairs(d[ok], g[ok], iou[ok], len(pbox), len(gbox), self.iouv.to(pbox.device))
 
-    def _pred_to_json(self, predn: torch.Tensor, filename: str) -> None:
-        """COCO-style rows: image_id, category_id, bbox (x, y, w, h), score."""
-        stem = Path(filename).stem
-        image_id = int(stem) if stem.isnumeric() else stem
-        box = predn[:, :4].clone()
-        box[:, 2:] -= box[:, :2]
-        for b, s, c in zip(box.tolist(), predn[:, 4].tolist(), predn[:, 5].tolist()):
-            self.jdict.append({"image_id": image_id, "category_id": int(c), "bbox": [round(x, 3) for x in b],
-                               "score": round(s, 5)})  # fmt: skip
+    def _save_batch(self, predn: torch.Tensor, pimg: torch.Tensor, counts: torch.Tensor, batch: dict) -> None:
+        """save_json rows and save_txt files for the batch (original-image pixels)."""
+        rows = predn.cpu().numpy()
+        per_image = np.split(rows, np.cumsum(counts.tolist())[:-1])
+        for rows_i, file, ori in zip(per_image, batch["im_file"], batch["ori_shape"]):  # one file per image
+            if self.args.save_json:
+                self.pred_to_json(rows_i, file)
+            if self.args.save_txt:
+                self.save_one_txt(rows_i, self.args.save_conf, ori, self.save_dir / "labels" / f"{Path(file).stem}.txt")
+
+    def pred_to_json(self, predn: np.ndarray | torch.Tensor, filename: str) -> None:
+        """COCO-style rows: image_id (from the annotations, else the numeric file stem), category_id, bbox (x, y, w,
+        h) and score, for one image's predictions (Array[n, 6] in original pixels)."""
+        predn = predn.cpu().numpy() if isinstance(predn, torch.Tensor) else predn
+        name, stem = Path(filename).name, Path(filename).stem
+        image_id = self.image_ids.get(name, int(stem) if stem.isnumeric() else stem)
+        self._seen_ids.add(image_id)
+        box = xyxy2xywh(predn[:, :4].astype(np.float64))
+        box[:, :2] -= box[:, 2:] / 2
+        cmap = self.class_map or list(range(1, self.nc + 1))
+        cats = [cmap[int(c)] if int(c) < len(cmap) else int(c) + 1 for c in predn[:, 5]]
+        self.jdict += [{"image_id": image_id, "category_id": c, "bbox": [round(float(x), 3) for x in b],
+                        "score": round(float(s), 5)} for c, b, s in zip(cats, box, predn[:, 4])]  # fmt: skip
+
+    _pred_to_json = pred_to_json  # the name task validators call
+
+    def save_one_txt(self, predn: np.ndarray | torch.Tensor, save_conf: bool, shape: tuple, file: Path) -> None:
+        """YOLO-format lines (cls cx cy w h [conf], normalised) for one image, written atomically."""
+        from ultralytics_clone.utils.files import atomic_write
+
+        predn = predn.cpu().numpy() if isinstance(predn, torch.Tensor) else predn
+        xywh = xyxy2xywh(predn[:, :4].astype(np.float64)) / np.array([shape[1], shape[0], shape[1], shape[0]])
+        lines = [("%g " * (6 if save_conf else 5)).rstrip() % (int(c), *b, *((s,) if save_conf else ()))
+                 for b, s, c in zip(xywh, predn[:, 4], predn[:, 5])]  # fmt: skip
+        file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(file, "".join(line + "\n" for line in lines))
+
+    def plot_val_samples(self, batch: dict, ni: int) -> None:
+        """val_batch{ni}_labels.jpg, drawn in a background thread."""
+        from ultralytics_clone.engine.val_plots import batch_mosaic
+
+        if batch["bboxes"].shape[-1] != 4:  # rotated boxes: not drawn here
+            return
+        h, w = batch["img"].shape[2:]
+        images = (batch["img"].float() * 255).byte().cpu().numpy()
+        boxes = (xywh2xyxy(batch["bboxes"].float()) * torch.tensor([w, h, w, h], device=self.device)).cpu().numpy()
+        self.plot_queue.submit(batch_mosaic, images, boxes, batch["cls"].view(-1).cpu().numpy(),
+                               batch["batch_idx"].view(-1).cpu().numpy(), self.save_dir / f"val_batch{ni}_labels.jpg",
+                               self.names)  # fmt: skip
+        self.on_plot(self.save_dir / f"val_batch{ni}_labels.jpg")
+
+    def plot_predictions(self, batch: dict, preds: list[torch.Tensor], ni: int, max_det: int | None = None) -> None:
+        """val_batch{ni}_pred.jpg (predictions above conf 0.25, at most max_det per image), in a background thread."""
+        from ultralytics_clone.engine.val_plots import batch_mosaic
+
+        if self.args.task == "obb":  # rotated rows: not drawn here
+            return
+        images = (batch["img"].float() * 255).byte().cpu().numpy()
+        preds = [(p["rows"] if isinstance(p, dict) else p)[: max_det or self.args.max_det] for p in preds]
+        rows = torch.cat(preds).float().cpu().numpy() if preds else np.zeros((0, 6), np.float32)
+        img = np.repeat(np.arange(len(preds)), [len(p) for p in preds])
+        self.plot_queue.submit(batch_mosaic, images, rows[:, :4], rows[:, 5], img,
+                               self.save_dir / f"val_batch{ni}_pred.jpg", self.names, conf=rows[:, 4])  # fmt: skip
+        self.on_plot(self.save_dir / f"val_batch{ni}_pred.jpg")
 
     def get_stats(self) -> dict[str, float]:
         """Compute AP over everything seen; returns results_dict."""
-        self.metrics.process(save_dir=self.save_dir, plot=self.args.plots, on_plot=self.on_plot)
+        self.metrics.process(save_dir=self.save_dir, plot=self.do_plots, on_plot=self.on_plot)
         self.metrics.speed = self.speed
         return self.metrics.results_dict
 
     def finalize_metrics(self) -> None:
-        """Speed onto the metrics; confusion-matrix plots when args.plots."""
+        """Speed onto the metrics; confusion-matrix plots (counts and normalised) when plotting."""
         self.metrics.speed = self.speed
         self.metrics.confusion_matrix = self.confusion_matrix
-        if self.args.plots:
+        if self.do_plots:
             for normalize in (True, False):
-                self.confusion_matrix.plot(normalize=normalize, save_dir=self.save_dir, on_plot=self.on_plot)
+                self.plot_queue.submit(self.confusion_matrix.plot, normalize=normalize, save_dir=self.save_dir,
+                                       on_plot=self.on_plot)  # fmt: skip
 
     def print_results(self) -> None:
         """One 'all' row, plus one per class when verbose (or not training with several classes)."""
-        target_cls = np.concatenate(self.metrics.stats["target_cls"]) if self.metrics.stats["target_cls"] else []
-        nt = np.bincount(np.asarray(target_cls, dtype=int), minlength=self.nc) if len(target_cls) else np.zeros(self.nc, int)
+        nt = self.metrics.nt_per_class
         fmt = "%22s" + "%11i" * 2 + "%11.3g" * len(self.metrics.keys)  # 4 per family (box, mask, pose)
         LOGGER.info(fmt % ("all", self.seen, int(nt.sum()), *self.metrics.mean_results()))
         if nt.sum() == 0:
             LOGGER.warning(f"no labels found in {self.args.task} set, can not compute metrics without labels")
         if self.args.verbose and not self.training and self.nc > 1:
             for i, c in enumerate(self.metrics.ap_class_index):
-                images = sum(int(c in s) for s in self.metrics.stats["target_img"])
-                LOGGER.info(fmt % (self.names.get(int(c), c), images, nt[c], *self.metrics.class_result(i)))
+                LOGGER.info(fmt % (self.names.get(int(c), c), self.metrics.nt_per_image[c], nt[c],
+                                   *self.metrics.class_result(i)))  # fmt: skip
+
+    def eval_json(self, stats: dict) -> dict:
+        """With COCO annotations found, evaluate predictions.json with faster-coco-eval or pycocotools (whichever
+        is installed) and report its mAP50-95 / mAP50 beside ours as coco/mAP50-95(B) and coco/mAP50(B)."""
+        if self.anno_json is None or not self.jdict:
+            return stats
+        return self.coco_evaluate(stats, self.save_dir / "predictions.json", self.anno_json)
+
+    def coco_evaluate(self, stats: dict, pred_json: str | Path, anno_json: str | Path, iou_types: str = "bbox",
+                      suffix: str = "Box") -> dict:  # fmt: skip
+        """The official COCO evaluator's mAP50-95 and mAP50 for pred_json against anno_json into stats."""
+        try:
+            from faster_coco_eval import COCO
+            from faster_coco_eval import COCOeval_faster as COCOeval
+        except ImportError:
+            try:
+                from pycocotools.coco import COCO
+                from pycocotools.cocoeval import COCOeval
+            except ImportError:
+                LOGGER.warning("save_json: install pycocotools or faster-coco-eval for the official COCO mAP.")
+                return stats
+        LOGGER.info(f"Evaluating {pred_json} against {anno_json} with {COCOeval.__module__.split('.')[0]}...")
+        anno = COCO(str(anno_json))
+        pred = anno.loadRes(str(pred_json))
+        ev = COCOeval(anno, pred, iou_types)
+        ev.params.imgIds = sorted(self._seen_ids & set(anno.getImgIds()))  # every validated image, empty ones too
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+        official = {f"coco/mAP50-95({suffix[0]})": float(ev.stats[0]), f"coco/mAP50({suffix[0]})": float(ev.stats[1])}
+        self.metrics.extra.update(official)
+        return {**stats, **official}
 
     @property
     def metric_keys(self) -> list[str]:

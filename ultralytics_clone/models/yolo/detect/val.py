@@ -122,20 +122,24 @@ class DetectionValidator(BaseValidator):
         return [lb[batch["batch_idx"] == i] for i in range(len(batch["img"]))]
 
     def _geometry(self, batch: dict) -> torch.Tensor:
-        """Tensor[B, 5] per image: letterbox gain, pad left, pad top, original width, original height."""
+        """Tensor[B, 6] per image: x gain, y gain, pad left, pad top, original width, original height.
+
+        The loader's ratio_pad holds (h/h0, w/w0): resizing rounds each side, so the two gains differ slightly and
+        both are used (one gain for both axes would shift saved boxes by up to a pixel)."""
         imgsz = tuple(batch["img"].shape[2:])
         rows = []
         for ori, rp in zip(batch["ori_shape"], batch["ratio_pad"]):  # metadata only (B small tuples)
             gain, pad = _gain_pad(imgsz, ori, rp)
-            rows.append((gain, pad[0], pad[1], ori[1], ori[0]))
+            gy, gx = rp[0] if rp is not None and isinstance(rp[0], (tuple, list)) else (gain, gain)
+            rows.append((gx, gy, pad[0], pad[1], ori[1], ori[0]))
         return torch.tensor(rows, dtype=torch.float32, device=self.device)
 
     @staticmethod
     def _to_original(boxes: torch.Tensor, img: torch.Tensor, geom: torch.Tensor) -> torch.Tensor:
         """xyxy boxes in letterboxed pixels -> original-image pixels, clipped (new tensor)."""
         g = geom[img]
-        out = (boxes.float() - g[:, [1, 2, 1, 2]]) / g[:, :1]
-        return torch.minimum(out.clamp(min=0), g[:, [3, 4, 3, 4]])
+        out = (boxes.float() - g[:, [2, 3, 2, 3]]) / g[:, [0, 1, 0, 1]]
+        return torch.minimum(out.clamp(min=0), g[:, [4, 5, 4, 5]])
 
     def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
         """Match the whole batch's predictions to its labels at once and store the stats (one host copy)."""

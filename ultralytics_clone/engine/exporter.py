@@ -61,7 +61,7 @@ def validate_args(format: str, passed_args: dict[str, Any], valid_args: tuple[st
 
 
 def try_export(inner_func):
-    """Decorator: log the export's start, time and size, and re-raise failures with the format named."""
+    """Decorator: log the finished export's time, path and size."""
 
     @functools.wraps(inner_func)
     def wrapper(*args, **kwargs):

@@ -14,9 +14,7 @@ from typing import Any
 
 from ultralytics_clone.utils.errors import ExportError
 
-# Optional runtime package -> the pip extra of ultralytics-clone that installs it.
-EXTRAS = {"openvino": "export", "nncf": "export", "pnnx": "export", "ncnn": "export", "onnxruntime": "export",
-          "onnx": "export", "onnxslim": "export"}  # fmt: skip
+EXTRA = "export"  # the pip extra of ultralytics-clone that installs every optional export runtime
 
 
 def require(module: str, purpose: str) -> Any:
@@ -24,10 +22,9 @@ def require(module: str, purpose: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        extra = EXTRAS.get(module.split(".")[0], "export")
         raise ExportError(
             f"{purpose} needs the '{module}' package, which is not installed ({e}). Install it with "
-            f"`pip install ultralytics-clone[{extra}]` (or `pip install {module.split('.')[0]}`)."
+            f"`pip install ultralytics-clone[{EXTRA}]` (or `pip install {module.split('.')[0]}`)."
         ) from None
 
 

@@ -27,11 +27,6 @@ def best_opset() -> int:
     return int(newest)
 
 
-def output_names(task: str, n_outputs: int) -> list[str]:
-    """output0 (and output1, the mask prototypes of segment models)."""
-    return [f"output{i}" for i in range(n_outputs)]
-
-
 def dynamic_axes(task: str, n_outputs: int, nms: bool) -> dict[str, dict[int, str]]:
     """Batch, height and width of the input dynamic; the matching axes of each output."""
     axes = {"images": {0: "batch", 2: "height", 3: "width"}}
@@ -50,7 +45,7 @@ def export_onnx(model: nn.Module, im: torch.Tensor, file: Path, metadata: dict[s
     onnx = require("onnx", "ONNX export")
     opset = int(opset or best_opset())
     task, nms = metadata.get("task", "detect"), bool(metadata.get("nms"))
-    names = output_names(task, n_outputs)
+    names = [f"output{i}" for i in range(n_outputs)]  # output1: the mask prototypes of segment models
     with staged(file) as tmp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # legacy-exporter deprecation and tracer warnings

@@ -124,9 +124,10 @@ def test_quickstart_export_and_callbacks(workdir, torch_single_thread):
     events = []
     model.add_callback("on_export_start", lambda e: events.append(("start", e.args.format)))
     model.add_callback("on_export_end", lambda e: events.append(("end", str(e.file))))
-    success = model.export(format="onnx", imgsz=64)
+    success = model.export(format="onnx")  # exactly as the quickstart writes it (imgsz: the checkpoint's, 256)
     assert success == str(workdir / "yolo26n.onnx") and Path(success).is_file()
     assert events == [("start", "onnx"), ("end", success)]
+    assert read_exported_metadata(success)["imgsz"] == [256, 256]
 
 
 def test_cli_export(workdir, subprocess_env):

@@ -185,3 +185,21 @@ def test_17_keypoint_pose_draws_its_skeleton():
     c.kpts(kpts[:4], kpt_line=False)
     d.kpts(kpts[:4], kpt_line=True)
     assert np.array_equal(c.result(), d.result())  # other layouts: dots only
+
+
+@pytest.mark.parametrize("name, data, key", [("yolo11n-seg", "shapes-seg.yaml", "segmentation"),
+                                             ("yolo11n-pose", "shapes-pose.yaml", "keypoints")])  # fmt: skip
+def test_val_save_json_coco_rows(name, data, key, fixtures_dir, tmp_path):
+    """save_json writes COCO result rows: segment masks as RLE at original size, pose keypoints flattened."""
+    YOLO(fixtures_dir / f"{name}.pt").val(data=data, imgsz=64, batch=16, save_json=True, plots=False,
+                                          project=str(tmp_path), name="v")  # fmt: skip
+    rows = json.loads((tmp_path / "v" / "predictions.json").read_text())
+    assert rows and all({"image_id", "category_id", "bbox", "score", key} <= set(r) for r in rows)
+    if key == "segmentation":
+        from pycocotools import mask as mask_utils
+
+        rle = rows[0]["segmentation"]
+        m = mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode()})
+        assert m.ndim == 2 and list(m.shape) == rle["size"]
+    else:
+        assert all(len(r["keypoints"]) == 4 * 3 for r in rows)

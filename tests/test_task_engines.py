@@ -76,3 +76,20 @@ def test_classify_trains_validates_predicts(shapes_data, tmp_path):
     r = model.predict(next(Path(data["val"]).rglob("*.jpg")), imgsz=64, verbose=False)[0]
     assert r.probs is not None and len(r.probs.data) == 3 and abs(float(r.probs.data.sum()) - 1) < 1e-4
     assert r.plot().shape == r.orig_img.shape
+
+
+def test_cli_task_modes(fixtures_dir, subprocess_env, tmp_path):
+    """`yolo classify val ...` runs; `yolo pose train` on a set without kpt_shape is one clear sentence, exit != 0."""
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "ultralytics_clone.cfg.cli"]
+    run = subprocess.run([*cli, "classify", "val", f"model={fixtures_dir / 'yolo11n-cls.pt'}", "data=shapes-cls",
+                          "imgsz=32", "batch=8", f"project={tmp_path}", "name=v"], capture_output=True, text=True,
+                         env=subprocess_env, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "top1_acc" in run.stdout + run.stderr
+    bad = subprocess.run([*cli, "pose", "train", "model=yolo11n-pose.yaml", "data=shapes-seg.yaml", "epochs=1",
+                          "imgsz=32", f"project={tmp_path}", "name=t"], capture_output=True, text=True,
+                         env=subprocess_env, timeout=600)  # fmt: skip
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and "kpt_shape" in bad.stderr, bad.stderr[-2000:]

@@ -14,6 +14,12 @@ from ultralytics_clone.utils.metrics.multitask import OBBMetrics
 from ultralytics_clone.utils.ops import scale_boxes, xywhr2xyxyxyxy
 
 
+def _bounds(rboxes: torch.Tensor) -> torch.Tensor:
+    """Axis-aligned xyxy bounds (Tensor[N, 4]) of rotated boxes (Tensor[N, 5] xywhr)."""
+    pts = xywhr2xyxyxyxy(rboxes)
+    return torch.cat((pts.amin(1), pts.amax(1)), -1)
+
+
 class OBBValidator(DetectionValidator):
     """`OBBValidator(args=dict(model="yolo11n-obb.pt", data="shapes-obb.yaml"))()` -> results_dict ('(B)' keys)."""
 
@@ -64,15 +70,23 @@ class OBBValidator(DetectionValidator):
 
     def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
         """Match each image's rotated predictions to its labels; confusion matrix on their axis-aligned bounds."""
-        plots, self.args.plots = self.args.plots, False  # DetectionValidator's confusion matrix wants xyxy boxes
+        plots, self.args.plots = self.args.plots, False  # DetectionValidator's own matrix call would take xywh as xyxy
         save_json, self.args.save_json = self.args.save_json, False
         try:
             super().update_metrics(preds, batch)
         finally:
             self.args.plots, self.args.save_json = plots, save_json
-        if save_json:
-            for si, pred in enumerate(preds):
-                self._rboxes_to_json(self._prepare_pred(pred, self._prepare_batch(si, batch)), batch["im_file"][si])
+        if not (plots or save_json):
+            return
+        for si, pred in enumerate(preds):
+            pbatch = self._prepare_batch(si, batch)
+            predn = self._prepare_pred(pred, pbatch)
+            if plots:  # the confusion matrix matches axis-aligned bounds of the rotated boxes
+                self.confusion_matrix.process_batch(
+                    {"bboxes": _bounds(torch.cat((predn[:, :4], predn[:, -1:]), -1)), "conf": predn[:, 4],
+                     "cls": predn[:, 5]}, {"bboxes": _bounds(pbatch["bboxes"]), "cls": pbatch["cls"]})  # fmt: skip
+            if save_json:
+                self._rboxes_to_json(predn, batch["im_file"][si])
 
     def _rboxes_to_json(self, predn: torch.Tensor, filename: str) -> None:
         """DOTA-style rows: image_id, category_id, rbox (cx, cy, w, h, angle), poly (8 corner coordinates), score."""

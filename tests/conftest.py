@@ -50,6 +50,8 @@ SETTINGS.update(
     datasets_dir=str(SESSION_DIR / "datasets"),
     weights_dir=str(SESSION_DIR / "weights"),
     runs_dir=str(SESSION_DIR / "runs"),
+    tensorboard=False,  # the logger tests switch them on; other training tests stay quick
+    mlflow=False,
 )
 
 

@@ -291,22 +291,26 @@ def test_engines_receive_the_callbacks_dict_and_merged_args(det_pt, tmp_path):
     assert metrics == {"fitness": 0.5} and model.metrics is metrics and validator.model is model.model
     assert validator.callbacks is model.callbacks and validator.args["mode"] == "val" and validator.args["rect"]
 
+    net = model.model
     model.train(trainer=FakeTrainer, epochs=1, project=str(tmp_path))
     trainer = model.trainer
     assert isinstance(trainer, FakeTrainer) and trainer.callbacks is model.callbacks
     assert trainer.args["mode"] == "train" and trainer.args["epochs"] == 1 and trainer.args["imgsz"] == 256
     assert trainer.args["model"] == str(det_pt) and trainer.args["data"] == model.ckpt["train_args"]["data"]
-    assert trainer.got[1] is not None  # the loaded weights were handed to get_model
+    assert trainer.model is net  # the loaded network goes to the trainer, whose own get_model rebuilds from it
     assert model.ckpt_path == str(tmp_path / "best.pt") and model.metrics == {"fitness": 0.5}
 
 
-def test_get_model_returning_none_is_a_hook_error():
-    class NoneTrainer(FakeTrainer):
+def test_get_model_returning_none_is_a_hook_error(tmp_path):
+    from ultralytics_clone.models.yolo.detect import DetectionTrainer
+
+    class NoneTrainer(DetectionTrainer):
         def get_model(self, cfg=None, weights=None, verbose=True):
             return None
 
-    with pytest.raises(TypeError, match="get_model"):
-        YOLO("yolo11n.yaml").train(trainer=NoneTrainer)
+    with pytest.raises(TypeError, match=r"NoneTrainer.get_model\(\) returned None"):
+        YOLO("yolo11n.yaml").train(trainer=NoneTrainer, data="shapes-det.yaml", imgsz=64, project=str(tmp_path))
+    assert not list(tmp_path.iterdir())  # failed before the first epoch: no run folder left behind
 
 
 def test_unbuilt_modes_raise_not_implemented_naming_the_mode(monkeypatch):

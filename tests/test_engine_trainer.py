@@ -86,11 +86,11 @@ def test_events_fire_in_documented_order(quickstart):
 def test_resume_continues_at_next_epoch(tmp_path):
     model = YOLO("yolo11n.yaml")
 
-    def interrupt(trainer):
-        if trainer.epoch == 0:
+    def interrupt(trainer):  # Ctrl-C in the middle of the second epoch
+        if trainer.epoch == 1:
             raise KeyboardInterrupt
 
-    model.add_callback("on_fit_epoch_end", interrupt)
+    model.add_callback("on_train_batch_end", interrupt)
     teardown = _record(model, ["teardown"])
     with pytest.raises(KeyboardInterrupt):
         model.train(epochs=2, close_mosaic=1, project=str(tmp_path), name="r", **TINY)

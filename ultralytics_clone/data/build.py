@@ -16,19 +16,26 @@ PIN_MEMORY = os.getenv("PIN_MEMORY", "true").lower() in {"1", "true", "yes"}
 
 
 class _RepeatSampler:
-    """Endless repetition of a (batch) sampler; advances `set_epoch` of a DistributedSampler on every pass."""
+    """Endless repetition of a (batch) sampler. Pass `epoch`'s order depends only on the seed and `epoch`
+    (`set_epoch` of a DistributedSampler, a reseeded generator otherwise), so a resumed run sets `epoch` and
+    sees the same order as an uninterrupted one."""
 
     def __init__(self, sampler: Any) -> None:
         self.sampler = sampler
         self.epoch = 0
+        inner = getattr(sampler, "sampler", None)
+        gen = getattr(inner, "generator", None)
+        self.seed = int(gen.initial_seed()) if gen is not None else None
 
     def __iter__(self):
         while True:
             inner = getattr(self.sampler, "sampler", None)
             if hasattr(inner, "set_epoch"):
                 inner.set_epoch(self.epoch)
+            elif self.seed is not None:
+                inner.generator.manual_seed((self.seed + self.epoch) % 2**63)
+            self.epoch += 1  # counted at the start, so a reset iterator goes on with the next pass
             yield from iter(self.sampler)
-            self.epoch += 1
 
     def __len__(self) -> int:
         return len(self.sampler)

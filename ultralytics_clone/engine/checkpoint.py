@@ -41,7 +41,7 @@ CKPT_KEYS = (
     "train_results",
 )
 # Entries `strip_optimizer` empties: everything only a resumed training run needs.
-TRAINING_ONLY_KEYS = ("best_fitness", "ema", "updates", "optimizer", "scaler")
+TRAINING_ONLY_KEYS = ("best_fitness", "ema", "updates", "optimizer", "scaler", "train_state")
 
 
 def _version() -> str:
@@ -232,8 +232,8 @@ def check_resumable(ckpt: dict[str, Any], path: str | Path) -> None:
     epochs = (ckpt.get("train_args") or {}).get("epochs")
     if ckpt.get("optimizer") is None or ckpt.get("epoch", -1) < 0:
         raise CheckpointError(
-            f"'{path}' cannot be resumed: its optimizer state was stripped (epoch={ckpt.get('epoch')}), which "
-            "happens when training completes. Start a new run from it instead: YOLO(path).train(...)."
+            f"'{path}' cannot be resumed: it is a finished run (training completed and stripped its optimizer "
+            f"state, epoch={ckpt.get('epoch')}), so start a new run from it with YOLO(path).train(...) instead."
         )
     if epochs is not None and ckpt["epoch"] + 1 >= epochs:
         raise CheckpointError(

@@ -13,7 +13,7 @@ from torch import nn
 from ultralytics_clone.engine import checkpoint as ckpt_io
 from ultralytics_clone.utils import ASSETS, LOGGER, RANK
 from ultralytics_clone.utils.callbacks import Callbacks, add_callback, check_event, default_callbacks
-from ultralytics_clone.utils.errors import ConfigError, HookError, NotPyTorchModelError, SourceError
+from ultralytics_clone.utils.errors import ConfigError, NotPyTorchModelError, SourceError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PT_SUFFIXES = (".pt", ".pth")
@@ -221,12 +221,8 @@ class Model(nn.Module):
         if args.get("resume"):
             args["resume"] = self.ckpt_path or args["resume"]
         self.trainer = trainer_cls(overrides=args, _callbacks=self.callbacks)
-        if not args.get("resume"):  # hand our network (and its weights when loaded from a checkpoint) over
-            weights = self.model if self.ckpt else None
-            built = self.trainer.get_model(cfg=getattr(self.model, "yaml", None), weights=weights)
-            if built is None:
-                raise HookError(f"{type(self.trainer).__name__}.get_model() returned None; expected an nn.Module.")
-            self.trainer.model = self.model = built
+        if not args.get("resume"):  # the trainer's get_model builds from our YAML, loading our weights when we have them
+            self.trainer.model = self.model if self.ckpt else getattr(self.model, "yaml", None) or self.trainer.model
         self.trainer.train()
         if RANK in {-1, 0}:
             best = Path(self.trainer.best)

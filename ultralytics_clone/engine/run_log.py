@@ -96,7 +96,11 @@ class EarlyStopping:
         return stop
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best_fitness": self.best_fitness, "best_epoch": self.best_epoch}
+        return {"best_fitness": self.best_fitness, "best_epoch": self.best_epoch, "possible_stop": self.possible_stop}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_fitness, self.best_epoch = state["best_fitness"], state["best_epoch"]
+        self.possible_stop = state.get("possible_stop", False)
 
 
 class TimeBudget:

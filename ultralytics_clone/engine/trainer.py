@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import time
 import warnings
 from copy import copy
@@ -15,14 +16,16 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ultralytics_clone.engine import checkpoint as ckpt_io
-from ultralytics_clone.engine import optim
+from ultralytics_clone.engine import curves, launch, optim, train_state
 from ultralytics_clone.engine.overrides import call_override
 from ultralytics_clone.engine.run_log import EarlyStopping, RunLog, TimeBudget
 from ultralytics_clone.utils import LOGGER, RANK, colorstr, warn_once
-from ultralytics_clone.utils.callbacks import CallbackMixin
+from ultralytics_clone.utils.callbacks import CallbackMixin, add_integration_callbacks
 from ultralytics_clone.utils.errors import CloneError
 from ultralytics_clone.utils.files import yaml_save
 from ultralytics_clone.utils.torch_utils import ModelEMA, init_seeds, select_device, unwrap_model
+
+MAX_ROLLBACKS = 3  # roll-backs to the last good state before a non-finite loss stops the run
 
 
 class NonFiniteLossError(CloneError, FloatingPointError):
@@ -38,34 +41,28 @@ class BaseTrainer(CallbackMixin):
     """
 
     def __init__(self, cfg: Any = None, overrides: dict | None = None, _callbacks: dict | None = None) -> None:
-        from ultralytics_clone.cfg import DEFAULT_CFG, get_cfg, get_save_dir
+        """Argument handling only: nothing is read, built or written until train() (see _setup_run)."""
+        from ultralytics_clone.cfg import DEFAULT_CFG, get_cfg
 
         self.args = get_cfg(cfg if cfg is not None else DEFAULT_CFG, _drop_save_dir(overrides))
+        self.overrides = dict(overrides) if isinstance(overrides, dict) else {}
         self.resume_ckpt: dict | None = None
-        self.check_resume(overrides or {})
-        self.device = select_device(self.args.device, batch=self.args.batch, verbose=RANK in {-1, 0})
-        init_seeds(self.args.seed + 1 + max(RANK, 0), deterministic=self.args.deterministic)
-        self.save_dir = Path(self.args.get("save_dir") or get_save_dir(self.args))
-        self.args.name = self.save_dir.name
-        self.wdir = self.save_dir / "weights"
-        if RANK in {-1, 0}:
-            self.wdir.mkdir(parents=True, exist_ok=True)
-            self.args.save_dir = str(self.save_dir)
-            yaml_save(self.save_dir / "args.yaml", {k: _yamlable(v) for k, v in vars(self.args).items()})
-        self.last, self.best = self.wdir / "last.pt", self.wdir / "best.pt"
+        self.ddp_devices = launch.ddp_devices(self.args.device)
+        self.device = torch.device("cpu") if self.ddp_devices else select_device(self.args.device, batch=self.args.batch, verbose=RANK in {-1, 0})
+        self.save_dir: Path | None = None  # the run folder is made when training starts, not here
+        self._fresh_dir = False  # made by this run (removed again if it fails before its first checkpoint)
+        self.wdir = self.last = self.best = self.csv = None
         self.save_period = self.args.save_period
         self.batch_size = self.args.batch
         self.epochs = self.args.epochs or 100
         self.start_epoch, self.epoch = 0, 0
-        if self.device.type in {"cpu", "mps"}:
-            self.args.workers = 0  # worker processes rarely pay off without a GPU to feed
         self.model: Any = self.args.model
         if not self.args.data:
             from ultralytics_clone.cfg import TASK2DATA
 
             self.args.data = TASK2DATA.get(self.args.task, "shapes-det.yaml")
             LOGGER.warning(f"data= was not given; using the built-in offline data set '{self.args.data}'.")
-        self.data = self.get_dataset()
+        self.data: dict = {}
         self.ema: ModelEMA | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler = self.lf = self.scaler = None
@@ -79,23 +76,25 @@ class BaseTrainer(CallbackMixin):
         self.amp = False
         self.accumulate = 1
         self.stop = False
-        self.run_log = RunLog(self.save_dir / "results.csv")
-        self.csv = self.run_log.path
+        self.nan_recovery_attempts = 0  # roll-backs to the last good state after a non-finite loss or EMA
+        self.plot_idx = [0, 1, 2]  # the training batches drawn to train_batchN.jpg
+        self.plotter = curves.Plotter()
+        self.run_log: RunLog | None = None
         self.plots: dict = {}
         self._init_callbacks(_callbacks)
+        add_integration_callbacks(self)  # TensorBoard / MLflow when installed and switched on in settings
 
     # ------------------------------------------------------------------------------------------------- the loop
     def train(self) -> None:
-        """Run training (single process; multi-GPU DDP is not available in this release)."""
-        if "," in str(self.args.device).strip(",") or isinstance(self.args.device, (list, tuple)):
-            raise NotImplementedError(
-                f"device={self.args.device}: multi-GPU (DDP) training is not available in this release of "
-                "ultralytics_clone; pass a single device such as device=0 or device=cpu.")  # fmt: skip
+        """Run training here, or with several devices (device=0,1 or cpu,cpu) in one DDP process per device."""
+        if self.ddp_devices and not launch.in_ddp():
+            launch.spawn(self)
+            return
         self._do_train()
 
     def _do_train(self) -> None:
         self.run_callbacks("on_pretrain_routine_start")
-        try:  # from here on, loaders and workers are released whatever happens
+        try:  # from here on, loaders, workers and the process group are released whatever happens
             self._setup_train()
             self.run_callbacks("on_pretrain_routine_end")
             self.run_callbacks("on_train_start")
@@ -104,22 +103,28 @@ class BaseTrainer(CallbackMixin):
             epoch = self.start_epoch
             while epoch < self.epochs and not self.stop:
                 self.epoch = epoch
-                self._run_epoch()
-                self._end_epoch()
+                if not self._run_epoch() or not self._end_epoch():
+                    continue  # rolled back to the last good state: run this epoch again
                 epoch += 1
             self.final_eval()
             self.run_callbacks("on_train_end")
+        except BaseException:
+            if self._fresh_dir and not self.last.exists():  # failed before its first checkpoint: leave no folder
+                shutil.rmtree(self.save_dir, ignore_errors=True)
+            raise
         finally:
             self._cleanup()
             self.run_callbacks("teardown")
 
-    def _run_epoch(self) -> None:
-        """One pass over the training loader, with warmup, AMP and accumulation."""
+    def _run_epoch(self) -> bool:
+        """One pass over the training loader, with warmup, AMP and accumulation. False when it had to roll back."""
         self.run_callbacks("on_train_epoch_start")
         with warnings.catch_warnings():  # stepping at the epoch start makes a resumed epoch use its own LR
             warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
             self.scheduler.step()
         optim.apply_freeze(self.model, self.freeze_layer_names)  # names a callback left frozen stay frozen
+        if launch.in_ddp():  # a callback may have (un)frozen layers: every replica reduces the same parameters
+            self.model = launch.rewrap_if_unfrozen(self.model, self.device)
         if self.args.close_mosaic and self.epoch == self.epochs - self.args.close_mosaic and not self._mosaic_closed:
             self._close_dataloader_mosaic()
         self.model.train()
@@ -134,10 +139,13 @@ class BaseTrainer(CallbackMixin):
             if ni <= nw:
                 self._warmup(ni, nw)
             self._train_step(batch, i, ni)
+            if self.args.plots and ni in self.plot_idx and RANK in {-1, 0}:
+                self.plot_training_samples(batch, ni)
             mem = f"{torch.cuda.memory_reserved() / 1e9 if torch.cuda.is_available() else 0:.3g}G"
             vals = torch.cat((self.tloss.reshape(-1), self.loss.reshape(1))).tolist()  # the one host sync per step
-            if not math.isfinite(vals[-1]):
-                self._non_finite(vals[-1])
+            if launch.all_ranks_agree(not math.isfinite(vals[-1])):
+                bar.close()
+                return self._roll_back(f"training loss is {vals[-1]} at epoch {self.epoch + 1}, batch {i + 1}")
             bar.set_description(("%11s" * 2 + "%11.4g" * (len(vals) + 1)) % (
                 f"{self.epoch + 1}/{self.epochs}", mem, *vals[:-1], batch["cls"].shape[0], batch["img"].shape[-1]))
             self.run_callbacks("on_train_batch_end")
@@ -146,13 +154,14 @@ class BaseTrainer(CallbackMixin):
                 break
         self.lr = {f"lr/pg{j}": g["lr"] for j, g in enumerate(self.optimizer.param_groups)}
         self.run_callbacks("on_train_epoch_end")
+        return True
 
     def _train_step(self, batch: dict, i: int, ni: int) -> None:
         """preprocess -> autocast forward + loss -> scaled backward -> optimizer_step() every `accumulate` batches."""
         with torch.autocast(self.device.type, enabled=self.amp):
             batch = self.preprocess_batch(batch)
             loss, self.loss_items = self.model(batch)
-            self.loss = loss.sum()
+            self.loss = loss.sum() * launch.world_size()  # DDP averages gradients over ranks; keep the batch sum
         items = self.loss_items.detach()
         self.tloss = items if self.tloss is None else (self.tloss * i + items) / (i + 1)
         self.scaler.scale(self.loss).backward()
@@ -170,28 +179,49 @@ class BaseTrainer(CallbackMixin):
             if "momentum" in g:
                 g["momentum"] = float(np.interp(ni, xi, [self.args.warmup_momentum, self.args.momentum]))
 
-    def _non_finite(self, value: float) -> None:
-        """Log and raise: a NaN/inf loss cannot be trained through (last.pt of the previous epoch stays valid)."""
-        msg = (f"training loss is {value} at epoch {self.epoch + 1}, batch; stopping. Try a lower lr0, amp=False, "
-               f"or check the labels of the data set '{self.args.data}'. {self.last} holds the last good epoch.")  # fmt: skip
-        LOGGER.error(msg)
-        raise NonFiniteLossError(msg)
+    def _roll_back(self, what: str) -> bool:
+        """A non-finite loss or EMA: restore the last good state (at most `MAX_ROLLBACKS` times, each logged); then stop."""
+        self.nan_recovery_attempts += 1
+        if self.nan_recovery_attempts > MAX_ROLLBACKS:
+            msg = (f"{what}; stopping after {MAX_ROLLBACKS} roll-backs to the last good state. Try a lower lr0 "
+                   f"(now {self.args.lr0}), amp=False, a smaller warmup_bias_lr, or check the labels of the data set "
+                   f"'{self.args.data}'. {self.last} holds the last good epoch.")  # fmt: skip
+            LOGGER.error(msg)
+            raise NonFiniteLossError(msg)
+        good = f"after epoch {self._good['epoch'] + 1}" if self._good["epoch"] >= 0 else "before the first epoch"
+        LOGGER.warning(f"{what}; rolling back to the state {good} and running epoch {self.epoch + 1} again "
+                       f"(roll-back {self.nan_recovery_attempts}/{MAX_ROLLBACKS}).")  # fmt: skip
+        train_state.restore(self, self._good)
+        self.scheduler.last_epoch = self.epoch - 1  # the epoch starts again with its own learning rate
+        return False
 
-    def _end_epoch(self) -> None:
-        """validate() -> results.csv row -> stopping checks -> save_model() [on_model_save] -> on_fit_epoch_end."""
+    def _end_epoch(self) -> bool:
+        """validate() -> results.csv row -> stopping checks -> save_model() [on_model_save] -> on_fit_epoch_end.
+
+        False (and nothing recorded) when the EMA weights became non-finite and the run rolled back."""
         final = self.epoch + 1 >= self.epochs
         self.ema.update_attr(self.model, include=("yaml", "nc", "args", "names", "stride", "class_weights"))
-        if self.args.val or final or self.stopper.possible_stop or self.stop:
-            self.metrics, self.fitness = self.validate()
-        self.run_log.add(self.epoch + 1, time.time() - self.time_budget.start,
-                         {**self.label_loss_items(self.tloss), **(self.metrics or {}), **self.lr})  # fmt: skip
+        if not train_state.finite(self.ema.ema):
+            return self._roll_back(f"the EMA weights are not finite after epoch {self.epoch + 1}")
+        if self.validator is not None and (self.args.val or final or self.stopper.possible_stop or self.stop):
+            self.metrics, self.fitness = self.validate()  # rank 0 alone validates under DDP
+        if RANK in {-1, 0}:
+            self.run_log.add(self.epoch + 1, time.time() - self.time_budget.start,
+                             {**self.label_loss_items(self.tloss), **(self.metrics or {}), **self.lr})  # fmt: skip
         self.stop |= self.stopper(self.epoch + 1, self.fitness) or final
         if self.time_budget.enabled:
             self._replan_epochs()
-        if self.args.save or final:
+        self.stop, epochs = launch.broadcast((self.stop, self.epochs))
+        if epochs != self.epochs:
+            self.epochs = self.args.epochs = epochs
+            self._setup_scheduler()
+            self.scheduler.last_epoch = self.epoch
+        self._good = train_state.capture(self, self.epoch)
+        if (self.args.save or final) and RANK in {-1, 0}:
             self.save_model()
             self.run_callbacks("on_model_save")
         self.run_callbacks("on_fit_epoch_end")
+        return True
 
     def _replan_epochs(self) -> None:
         """time=: fit the remaining epochs into the budget and rebuild the LR schedule for the new count."""
@@ -214,8 +244,33 @@ class BaseTrainer(CallbackMixin):
         self.run_callbacks("on_params_update")
 
     # ------------------------------------------------------------------------------------------------- setup
+    def _setup_run(self) -> None:
+        """Resume checkpoint, seeds, the data-set check, then (rank 0) the run folder and args.yaml."""
+        from ultralytics_clone.cfg import get_save_dir
+
+        self.check_resume(self.overrides)
+        if launch.in_ddp():
+            self.device = launch.init_process_group(self.ddp_devices)
+        if self.device.type in {"cpu", "mps"} and "workers" not in self.overrides:
+            self.args.workers = 0  # the default on CPU: loader processes compete with the training threads for cores
+        init_seeds(self.args.seed + 1 + max(RANK, 0), deterministic=self.args.deterministic)
+        self.data = self.get_dataset()
+        planned = self.args.get("save_dir")
+        self.save_dir = Path(planned or get_save_dir(self.args))
+        self._fresh_dir = RANK in {-1, 0} and not (self.save_dir.is_dir() and any(self.save_dir.iterdir()))
+        self.args.name = self.save_dir.name
+        self.wdir = self.save_dir / "weights"
+        self.last, self.best = self.wdir / "last.pt", self.wdir / "best.pt"
+        if RANK in {-1, 0}:
+            self.wdir.mkdir(parents=True, exist_ok=True)
+            self.args.save_dir = str(self.save_dir)
+            yaml_save(self.save_dir / "args.yaml", {k: _yamlable(v) for k, v in vars(self.args).items()})
+        self.run_log = RunLog(self.save_dir / "results.csv")
+        self.csv = self.run_log.path
+
     def _setup_train(self) -> None:
-        """Model, freeze, AMP, loaders, optimizer, scheduler, EMA, validator, resume state."""
+        """_setup_run, then model, freeze, AMP, loaders, optimizer, scheduler, EMA, validator, resume state."""
+        self._setup_run()
         self._setup_model()
         self.model = self.model.to(self.device)
         self.set_model_attributes()
@@ -227,19 +282,23 @@ class BaseTrainer(CallbackMixin):
 
             self.amp = check_amp(self.model)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        if launch.in_ddp():
+            self.model = launch.wrap_model(self.model, self.device)
+        if self.args.compile:
+            self.model = _compile(self.model, self.args.compile, self.device)
         from ultralytics_clone.utils.checks import check_imgsz
 
         gs = self.stride = max(int(_stride(self.model)), 32)
         self.args.imgsz = check_imgsz(self.args.imgsz, stride=gs, floor=gs, max_dim=1)
-        if self.batch_size in {-1} or (isinstance(self.batch_size, float) and 0 < self.batch_size < 1):
-            LOGGER.warning(f"batch={self.batch_size} AutoBatch is not available in this release; using batch=16.")
-            self.batch_size = self.args.batch = 16
-        self.train_loader = call_override(self.get_dataloader, dataset_path=self.data["train"],
-                                          batch_size=self.batch_size, rank=-1, mode="train")  # fmt: skip
-        self.test_loader = call_override(self.get_dataloader, dataset_path=self.data.get("val") or self.data.get("test"),
-                                         batch_size=self.batch_size * 2, rank=-1, mode="val")  # fmt: skip
-        self.validator = self.get_validator()
-        self.metrics = dict.fromkeys(self.label_loss_items(prefix="val") + list(self.validator.metric_keys), 0)
+        self.batch_size = self.args.batch = self.auto_batch() if _is_auto(self.args.batch) else int(self.args.batch)
+        batch = self.batch_size // max(launch.world_size(), 1)
+        self.train_loader = call_override(self.get_dataloader, dataset_path=self.data["train"], batch_size=batch,
+                                          rank=launch.rank_or_minus_one(), mode="train")  # fmt: skip
+        if RANK in {-1, 0}:
+            self.test_loader = call_override(self.get_dataloader, dataset_path=self.data.get("val") or self.data.get("test"),
+                                             batch_size=batch * 2, rank=-1, mode="val")  # fmt: skip
+            self.validator = self.get_validator()
+            self.metrics = dict.fromkeys(self.label_loss_items(prefix="val") + list(self.validator.metric_keys), 0)
         self.ema = ModelEMA(self.model)
         self.accumulate = max(round(self.args.nbs / self.batch_size), 1)
         decay = self.args.weight_decay * self.batch_size * self.accumulate / self.args.nbs
@@ -251,20 +310,31 @@ class BaseTrainer(CallbackMixin):
         self.stopper, self.stop = EarlyStopping(patience=self.args.patience), False
         self.time_budget = TimeBudget(self.args.time)
         self._mosaic_closed = False
-        self.resume_training(self.resume_ckpt)
-        self.scheduler.last_epoch = self.start_epoch - 1
         self._last_opt_step = -1
+        self.resume_training(self.resume_ckpt)
+        self.resume_ckpt = None  # its tensors now live in the model, EMA and optimizer
+        self.scheduler.last_epoch = self.start_epoch - 1
         self.optimizer.zero_grad()
+        self._good = train_state.capture(self, self.start_epoch - 1)
+        if self.args.plots and RANK in {-1, 0}:
+            self.plot_training_labels()
+
+    def auto_batch(self, max_num_obj: int = 0, dataset_size: int = 0) -> int:
+        """batch=-1 (60%) or a fraction such as 0.7: the largest batch that fits that share of CUDA memory."""
+        from ultralytics_clone.utils.autobatch import check_train_batch_size
+
+        return check_train_batch_size(unwrap_model(self.model), self.args.imgsz, amp=self.amp, batch=self.args.batch,
+                                      max_num_obj=max_num_obj, dataset_size=dataset_size)  # fmt: skip
 
     def _setup_model(self) -> None:
-        """Build the model via get_model() unless one is already set (the facade hands its network over)."""
-        if isinstance(self.model, nn.Module):
-            return
+        """The one entrance: get_model(cfg, weights) builds the network, from a YAML, a .pt path or the facade's model."""
         cfg, weights = self.model, None
-        if str(self.model).endswith((".pt", ".pth")):
+        if isinstance(cfg, nn.Module):  # the facade's network, loaded from a checkpoint: rebuild and load it
+            cfg, weights = getattr(cfg, "yaml", None), cfg
+        elif str(cfg).endswith((".pt", ".pth")):
             from ultralytics_clone.nn.backends.torch import load_pytorch_model  # the one checkpoint loader
 
-            weights, _ = load_pytorch_model(self.model)
+            weights, _ = load_pytorch_model(cfg)
             cfg = getattr(weights, "yaml", None)
         elif self.args.pretrained and isinstance(self.args.pretrained, str):
             weights = self.args.pretrained
@@ -288,10 +358,13 @@ class BaseTrainer(CallbackMixin):
         self._mosaic_closed = True
 
     def _cleanup(self) -> None:
-        """Release loader workers and cached GPU memory."""
+        """Release loader workers, the plot thread, the process group and cached GPU memory."""
+        self.plotter.close()
         for loader in (self.train_loader, self.test_loader):
             if loader is not None and hasattr(loader, "close"):
                 loader.close()
+        if launch.in_ddp():
+            launch.destroy_process_group()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
 
@@ -299,7 +372,7 @@ class BaseTrainer(CallbackMixin):
     def check_resume(self, overrides: dict) -> None:
         """resume=True|path: reload the run's train_args from its last.pt (a few overrides still apply)."""
         resume = self.args.resume
-        if not resume:
+        if not resume or self.resume_ckpt is not None:
             return
         from ultralytics_clone.cfg import get_cfg
         from ultralytics_clone.utils.settings import SETTINGS
@@ -316,32 +389,40 @@ class BaseTrainer(CallbackMixin):
         self.args = get_cfg(args)
         if save_dir:
             self.args.save_dir = save_dir
+        self.model, self.epochs, self.batch_size = self.args.model, self.args.epochs, self.args.batch
         self.resume_ckpt = ckpt
         LOGGER.info(f"Resuming training from {path} at epoch {ckpt['epoch'] + 2}")
 
     def resume_training(self, ckpt: dict | None) -> None:
-        """Restore optimizer, scaler, EMA, best fitness and start epoch from a checkpoint dict."""
+        """Restore the state saved in `ckpt`: exactly from its train_state, else optimizer, scaler, EMA and epoch."""
         if not ckpt:
             return
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        if ckpt.get("scaler"):
-            self.scaler.load_state_dict(ckpt["scaler"])
-        if ckpt.get("ema") is not None:
-            self.ema.ema.load_state_dict(ckpt["ema"].float().state_dict())
-            self.ema.updates = ckpt.get("updates") or 0
-        self.best_fitness = ckpt.get("best_fitness")
         self.start_epoch = ckpt["epoch"] + 1
+        if ckpt.get("train_state"):
+            train_state.restore(self, {**ckpt["train_state"], "optimizer": ckpt["optimizer"]}, exact=True)
+        else:  # a checkpoint written by an overridden save_model(): what the Ultralytics keys hold
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+            if ckpt.get("scaler"):
+                self.scaler.load_state_dict(ckpt["scaler"])
+            if ckpt.get("ema") is not None:
+                self.ema.ema.load_state_dict(ckpt["ema"].float().state_dict())
+                self.ema.updates = ckpt.get("updates") or 0
+            self.best_fitness = ckpt.get("best_fitness")
         self.run_log.load(upto_epoch=self.start_epoch)
         if self.args.close_mosaic and self.start_epoch > self.epochs - self.args.close_mosaic >= 0:
             self._close_dataloader_mosaic()
 
     def save_model(self) -> None:
-        """last.pt every epoch, best.pt when fitness is the best so far, epochN.pt every save_period; atomic writes."""
+        """last.pt every epoch, best.pt when fitness is the best so far, epochN.pt every save_period; atomic writes.
+
+        `train_state` holds what an exact resume needs beyond the Ultralytics keys (float32 model and EMA, RNG...)."""
+        state = dict(self._good)
+        optimizer = state.pop("optimizer")
         ckpt = ckpt_io.make_checkpoint(
             None, ema=_portable(ckpt_io.model_for_checkpoint(self.ema.ema, half=True)), updates=self.ema.updates,
-            optimizer=_fp16_state(self.optimizer), scaler=self.scaler.state_dict(), epoch=self.epoch,
-            best_fitness=self.best_fitness, train_args=vars(self.args),
-            train_metrics={**(self.metrics or {}), "fitness": self.fitness}, train_results=self.read_results_csv(),
+            optimizer=optimizer, scaler=self.scaler.state_dict(), epoch=self.epoch, best_fitness=self.best_fitness,
+            train_args=vars(self.args), train_metrics={**(self.metrics or {}), "fitness": self.fitness},
+            train_results=self.read_results_csv(), train_state=state,
         )  # fmt: skip
         data = ckpt_io.serialize_checkpoint(ckpt)
         paths = [self.last]
@@ -361,19 +442,56 @@ class BaseTrainer(CallbackMixin):
 
     def final_eval(self) -> None:
         """Strip the optimizer from last.pt/best.pt, validate best.pt, then fire on_fit_epoch_end once more."""
+        if RANK not in {-1, 0}:
+            return
+        if self.args.plots:
+            self.plot_metrics()
+            self.plotter.wait()  # the loggers of on_train_end upload the finished pictures
         for f in (self.last, self.best):
             if f.exists():
                 ckpt_io.strip_optimizer(f)
         if self.best.exists() and self.validator is not None:
             LOGGER.info(f"\nValidating {self.best}...")
+            if launch.in_ddp():  # the standalone validator runs on this rank's device alone
+                self.validator.args.device = "cpu" if self.device.type == "cpu" else self.device.index
             self.metrics = self.validator(model=self.best, plots=self.args.plots)
             self.metrics.pop("fitness", None)
             self.run_callbacks("on_fit_epoch_end")
 
+    # ------------------------------------------------------------------------------------ plots (worker thread)
+    def plot_training_samples(self, batch: dict, ni: int) -> None:
+        """train_batch{ni}.jpg: the batch as the model saw it (augmented), with its labels."""
+        if not {"img", "batch_idx", "cls", "bboxes"} <= set(batch):
+            return  # classification batches have no boxes; their trainer draws its own
+        names = self.data.get("names", {})
+        self.plotter.submit(curves.plot_training_batch, *_cpu(batch, "img", "batch_idx", "cls", "bboxes"), names,
+                            self.save_dir / f"train_batch{ni}.jpg")  # fmt: skip
+        self.on_plot(self.save_dir / f"train_batch{ni}.jpg")
+
+    def plot_training_labels(self) -> None:
+        """labels.jpg: class counts, box centres and sizes over the training set."""
+        labels = getattr(self.train_loader.dataset, "labels", None) or []
+        if not labels or "bboxes" not in labels[0]:
+            return
+        cls = np.concatenate([lb["cls"].reshape(-1) for lb in labels])
+        boxes = np.concatenate([lb["bboxes"][:, :4].reshape(-1, 4) for lb in labels])
+        self.plotter.submit(curves.plot_labels, cls, boxes, self.data.get("names", {}), self.save_dir / "labels.jpg")
+        self.on_plot(self.save_dir / "labels.jpg")
+
+    def plot_metrics(self) -> None:
+        """results.png from results.csv."""
+        if self.csv.is_file():
+            self.plotter.submit(curves.plot_results, self.csv)
+            self.on_plot(self.save_dir / "results.png")
+
+    def on_plot(self, name: str | Path, data: dict | None = None) -> None:
+        """Remember a plot (path -> data, timestamp) for the loggers."""
+        self.plots[Path(name)] = {"data": data, "timestamp": time.time()}
+
     def validate(self) -> tuple[dict | None, float | None]:
         """Run the validator on the EMA model -> (metrics dict, fitness); tracks best_fitness."""
         final = self.epoch + 1 >= self.epochs  # plots once, on the last epoch; validation losses every time
-        metrics = self.validator(self, plots=self.args.plots and final, loss_fn=self.model.loss)
+        metrics = self.validator(self, plots=self.args.plots and final, loss_fn=unwrap_model(self.model).loss)
         fitness = metrics.pop("fitness", None)
         if fitness is None:
             fitness = -float(self.loss.detach().cpu()) if self.loss is not None else 0.0
@@ -435,6 +553,35 @@ def _stride(model: nn.Module) -> float:
     return float(s.max()) if hasattr(s, "max") else float(s)
 
 
+def _compile(model: nn.Module, mode: Any, device: torch.device) -> nn.Module:
+    """compile=True|mode: torch.compile the model, checked on one small forward; uncompiled, with a warning, where
+    this torch, platform or device cannot (e.g. no C++ compiler for CPU kernels)."""
+    mode = "default" if mode is True else str(mode)
+    try:
+        compiled = torch.compile(model, mode=mode)
+        model.eval()  # the probe must not move BatchNorm statistics
+        with torch.no_grad():
+            compiled(torch.zeros(1, 3, 64, 64, device=device))
+    except Exception as e:
+        LOGGER.warning(f"compile={mode}: torch.compile does not work here ({type(e).__name__}: {str(e)[:200]}); "
+                       "training without it.")  # fmt: skip
+        return model
+    finally:
+        model.train()
+    LOGGER.info(f"compile={mode}: the model is compiled with torch.compile")
+    return compiled
+
+
+def _is_auto(batch: Any) -> bool:
+    """batch=-1 or a fraction in (0, 1) asks AutoBatch."""
+    return batch == -1 or (isinstance(batch, float) and 0 < batch < 1)
+
+
+def _cpu(batch: dict, *keys: str) -> list[np.ndarray]:
+    """numpy copies of batch entries (taken before the loop goes on, drawn later by the plot thread)."""
+    return [batch[k].detach().cpu().numpy() if isinstance(batch[k], torch.Tensor) else np.asarray(batch[k]) for k in keys]
+
+
 def _portable(model: nn.Module) -> nn.Module:
     """A checkpoint copy whose class is the nearest ultralytics_clone class (a user subclass defined in __main__ or a
     notebook cannot be read back by the restricted unpickler); the lazily built criterion is dropped too."""
@@ -446,15 +593,6 @@ def _portable(model: nn.Module) -> nn.Module:
     if getattr(model, "criterion", None) is not None:
         model.criterion = None
     return model
-
-
-def _fp16_state(optimizer: torch.optim.Optimizer) -> dict:
-    """A deep copy of the optimizer state with float32 tensors as float16 (checkpoint size)."""
-    from copy import deepcopy
-
-    from ultralytics_clone.utils.torch_utils import convert_optimizer_state_dict_to_fp16
-
-    return convert_optimizer_state_dict_to_fp16(deepcopy(optimizer.state_dict()))
 
 
 def _drop_save_dir(overrides: Any) -> Any:

@@ -113,7 +113,7 @@ class BaseModel(nn.Module):
 def _build_layers(model: BaseModel, cfg, ch: int, nc: int | None, verbose: bool) -> int:
     """Shared constructor part: yaml dict, overrides, parse. Returns the input channels."""
     model.yaml = copy.deepcopy(cfg) if isinstance(cfg, dict) else yaml_model_load(cfg)
-    ch = model.yaml["channels"] = model.yaml.get("channels", ch)
+    ch = model.yaml["channels"] = model.yaml.get("channels") or ch or 3  # ch=None (seed 001's Model(cfg, None)): 3
     if nc and nc != model.yaml.get("nc"):
         if verbose:
             LOGGER.info(f"Overriding model.yaml nc={model.yaml.get('nc')} with nc={nc}")

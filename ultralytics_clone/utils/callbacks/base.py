@@ -101,3 +101,21 @@ class CallbackMixin:
     def run_callbacks(self, event: str) -> None:
         """Fire `event` with this engine."""
         run_callbacks(self.callbacks, event, self)
+
+
+def get_default_callbacks() -> Callbacks:
+    """A new registry: every event mapped to an empty list (the reference's name for default_callbacks())."""
+    return default_callbacks()
+
+
+def add_integration_callbacks(instance: Any) -> None:
+    """Add the experiment loggers (TensorBoard, MLflow) to a trainer's registry, each only when its package is
+    installed and its setting is on; adding twice (a facade's shared registry, trained again) adds nothing more.
+
+    Not bundled: wandb, comet, clearml, neptune, dvc, raytune, hub; their settings are accepted and do nothing."""
+    from ultralytics_clone.utils.callbacks import mlflow, tensorboard
+
+    for module in (tensorboard, mlflow):
+        for event, func in module.active_callbacks().items():
+            if func not in instance.callbacks.setdefault(event, []):
+                instance.callbacks[event].append(func)

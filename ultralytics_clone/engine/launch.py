@@ -134,9 +134,9 @@ def _ship_by_value(trainer: Any) -> None:
     objs = [type(trainer), type(trainer.model)] + [f for fs in trainer.callbacks.values() for f in fs]
     for obj in objs:
         module = sys.modules.get(getattr(obj, "__module__", None) or "")
-        file = getattr(module, "__file__", None) or ""
-        if module is None or module.__name__ == "__main__" or module.__name__.startswith(("ultralytics_clone", "torch")):
-            continue
+        file = getattr(module, "__file__", None) or ""  # builtins and extension-less modules have none
+        if not file or module.__name__ == "__main__" or module.__name__.startswith(("ultralytics_clone", "torch")):
+            continue  # __main__ is pickled by value anyway; the rest is importable on every rank
         if "site-packages" in file or "dist-packages" in file or file.startswith(sys.base_prefix):
             continue
         cloudpickle.register_pickle_by_value(module)
@@ -161,8 +161,10 @@ def spawn(trainer: Any) -> None:
                 f", run folder {trainer.save_dir}")  # fmt: skip
     procs = []
     for r in range(n):
+        # each rank can import what the launcher can (a test folder, a notebook's working directory)
         env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": str(n),
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}  # fmt: skip
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # fmt: skip
         p = subprocess.Popen([sys.executable, "-m", "ultralytics_clone.engine.launch"], stdin=subprocess.PIPE, env=env)
         p.stdin.write(payload)
         p.stdin.close()

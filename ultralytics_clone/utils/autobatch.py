@@ -91,7 +91,7 @@ def choose_batch(batches: Sequence[int], used: Sequence[float | None], total: fl
         LOGGER.warning(f"AutoBatch: memory did not grow with the batch; using batch={default}.")
         return default
     budget = min(total * fraction, free + y.min())  # what others already hold is not ours to use
-    batch = int((budget - intercept) / slope)
+    batch = int((budget - intercept) / slope + 1e-6)  # the fit is exact only up to rounding
     failed = [b for b, u in zip(batches, used) if u is None]
     if failed:
         batch = min(batch, min(failed) - 1)

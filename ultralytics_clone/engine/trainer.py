@@ -470,9 +470,9 @@ class BaseTrainer(CallbackMixin):
 
     def plot_training_labels(self) -> None:
         """labels.jpg: class counts, box centres and sizes over the training set."""
-        labels = getattr(self.train_loader.dataset, "labels", None) or []
-        if not labels or "bboxes" not in labels[0]:
-            return
+        labels = getattr(self.train_loader.dataset, "labels", None)
+        if not isinstance(labels, list) or not labels or not isinstance(labels[0], dict) or "bboxes" not in labels[0]:
+            return  # classification sets have no boxes
         cls = np.concatenate([lb["cls"].reshape(-1) for lb in labels])
         boxes = np.concatenate([lb["bboxes"][:, :4].reshape(-1, 4) for lb in labels])
         self.plotter.submit(curves.plot_labels, cls, boxes, self.data.get("names", {}), self.save_dir / "labels.jpg")

@@ -1,6 +1,8 @@
 """Validation cost: images/s and ms per image in preprocess, inference, NMS and metric update, beside naive loops.
 
-Run: python benchmarks/val.py [--weights yolo11n.pt] [--images 200] [--imgsz 640] [--batch 16]
+Run: python benchmarks/val.py [--weights yolo11n.pt] [--images 200] [--imgsz 640] [--batch 16] [--threads N]
+On a machine whose cores are shared with other busy processes, use --threads 1: multi-threaded torch ops then
+stall waiting for descheduled threads, which inflates every batch-level op and hides what the code costs.
 Data: a drawn set (the built-in shapes-det images upscaled to 640x512 JPEGs in a temp folder), validated at
 conf=0.001 on CPU with DetectionValidator; NMS and metric update are timed inside that run. The same raw outputs
 and batches are then replayed through naive per-image loops kept here for contrast: per-image torchvision NMS with
@@ -190,7 +192,10 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=200)
     ap.add_argument("--imgsz", type=int, default=640)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     with tempfile.TemporaryDirectory() as tmp:
         yaml = make_data(Path(tmp), a.images)

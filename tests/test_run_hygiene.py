@@ -90,3 +90,19 @@ def test_standalone_val_without_outputs_leaves_no_folder(tmp_path, fixtures_dir)
     model.val(project=str(tmp_path / "proj"), name="v", save_json=True, **dict(TINY, imgsz=64))
     assert [p.name for p in (tmp_path / "proj").iterdir()] == ["v"]
     assert (tmp_path / "proj" / "v" / "predictions.json").is_file()
+
+
+@pytest.mark.parametrize("problem", ["missing data yaml", "empty image folder"])
+def test_run_failing_before_its_first_epoch_leaves_no_run_folder(tmp_path, tiny_yaml, problem):
+    from ultralytics_clone.utils.errors import DatasetError
+
+    if problem == "missing data yaml":
+        data = str(tmp_path / "no-such-set.yaml")
+    else:
+        (tmp_path / "set" / "images" / "train").mkdir(parents=True)
+        (tmp_path / "set" / "images" / "val").mkdir(parents=True)
+        data = str(tmp_path / "empty.yaml")
+        Path(data).write_text(f"path: {tmp_path / 'set'}\ntrain: images/train\nval: images/val\nnames: {{0: a}}\n")
+    with pytest.raises(DatasetError):
+        YOLO(tiny_yaml).train(epochs=1, project=str(tmp_path / "proj"), name="t", **dict(TINY, data=data))
+    assert not (tmp_path / "proj" / "t").exists()  # (an empty project folder may stay)

@@ -167,10 +167,15 @@ class Model(nn.Module):
         if self.predictor is None or predictor is not None:
             self.predictor = predictor_cls(overrides=args, _callbacks=self.callbacks)
             self.predictor.setup_model(model=self.model, verbose=is_cli)
-        else:  # reuse the warm predictor (and its backend) with the new arguments
-            from ultralytics_clone.cfg import get_cfg, get_save_dir
+        else:  # reuse the warm predictor (and its backend); arguments start from the defaults again, no leaks
+            from ultralytics_clone.cfg import DEFAULT_CFG, get_cfg, get_save_dir
 
-            self.predictor.args = get_cfg(self.predictor.args, args)
+            old = self.predictor.args
+            old = old if isinstance(old, dict) else vars(old)
+            self.predictor.args = get_cfg(DEFAULT_CFG, args)
+            for key in ("half", "device"):  # what the loaded backend runs with
+                if key in old:
+                    setattr(self.predictor.args, key, old[key])
             if "project" in args or "name" in args:
                 self.predictor.save_dir = get_save_dir(self.predictor.args)
         return self.predictor(source=source, stream=stream)

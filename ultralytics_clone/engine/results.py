@@ -87,50 +87,78 @@ class Results:
 
     # ------------------------------------------------------------------------------------------------- rendering
     def plot(self, conf: bool = True, line_width: int | None = None, font_size: float | None = None,
-             img: np.ndarray | None = None, labels: bool = True, boxes: bool = True, masks: bool = True,
-             probs: bool = True, kpt_radius: int = 5, kpt_line: bool = True, show: bool = False, save: bool = False,
-             filename: str | None = None, **_: Any) -> np.ndarray:  # fmt: skip
-        """The image with predictions drawn (BGR uint8 HxWx3); optionally shown or saved to `filename`."""
-        ann = Annotator(self.orig_img if img is None else img, line_width=line_width, font_size=font_size)
+             font: str = "Arial.ttf", pil: bool = False, img: np.ndarray | None = None, im_gpu: Any = None,
+             kpt_radius: int = 5, kpt_line: bool = True, labels: bool = True, boxes: bool = True, masks: bool = True,
+             probs: bool = True, show: bool = False, save: bool = False, filename: str | None = None,
+             color_mode: str = "class", txt_color: tuple = (255, 255, 255)) -> np.ndarray:  # fmt: skip
+        """The image with predictions drawn (BGR uint8 HxWx3; orig_img is left untouched, `img` is drawn on).
+
+        color_mode 'class' colours by class, 'instance' by detection index (or track id); `im_gpu` is accepted for
+        compatibility (masks are always drawn at the original resolution).
+        """
+        if color_mode not in {"class", "instance"}:
+            raise ValueError(f"color_mode='{color_mode}' is not valid; accepted: 'class', 'instance'.")
+        names = self.names
+        ann = Annotator(self.orig_img.copy() if img is None else img, line_width=line_width, font_size=font_size,
+                        font=font, pil=pil or (probs and self.probs is not None), example=str(names))  # fmt: skip
         pred = self.obb if self.obb is not None else self.boxes
-        if masks and self.masks is not None and self.boxes is not None and len(self.boxes):
-            cls = _np(self.boxes.cls).astype(int)
-            ann.masks(_np(self.masks.data), [colors(c, True) for c in cls])
+        ids = _np(pred.id).astype(int) if pred is not None and pred.id is not None else None
+        cls = _np(pred.cls).astype(int) if pred is not None and len(pred) else np.zeros(0, int)
+
+        def color(j: int) -> tuple:
+            return colors(j if color_mode == "instance" and ids is None else ids[j] if color_mode == "instance"
+                          else cls[j], True)  # fmt: skip
+
+        if masks and self.masks is not None and len(self.masks):
+            n = len(self.masks)
+            ann.masks(self.masks.data, [color(j) if j < len(cls) else colors(j, True) for j in range(n)])
         if boxes and pred is not None and len(pred):
             coords = _np(pred.xyxyxyxy if isinstance(pred, OBB) else pred.xyxy)
-            ids = _np(pred.id) if pred.id is not None else None
-            for j, (c, s) in enumerate(zip(_np(pred.cls).astype(int), _np(pred.conf))):
-                name = ("" if ids is None else f"id:{int(ids[j])} ") + self.names.get(int(c), str(c))
-                label = (f"{name} {s:.2f}" if conf else name) if labels else ""
-                ann.box_label(coords[j], label, color=colors(c, True))
+            confs = _np(pred.conf)
+            for j in reversed(range(len(pred))):  # highest confidence drawn last, on top
+                name = ("" if ids is None else f"id:{int(ids[j])} ") + names.get(int(cls[j]), str(cls[j]))
+                label = (f"{name} {confs[j]:.2f}" if conf else name) if labels else ""
+                ann.box_label(coords[j], label, color=color(j), rotated=isinstance(pred, OBB))
         if probs and self.probs is not None:
-            top = ", ".join(f"{self.names.get(j, j)} {float(self.probs.data[j]):.2f}" for j in self.probs.top5)
-            ann.text((int(ann.lw * 3), int(ann.lw * 10)), top)
+            text = ",\n".join(f"{names.get(j, j)} {float(self.probs.data[j]):.2f}" for j in self.probs.top5)
+            x = round(self.orig_shape[0] * 0.03)
+            for k, line in enumerate(text.split("\n")):
+                ann.text((x, x + k * int(ann.sf * 30 + 8)), line, txt_color=txt_color, box_color=(64, 64, 64))
         if self.keypoints is not None:
-            for k in _np(self.keypoints.data):
-                ann.kpts(k, self.orig_shape, radius=kpt_radius, kpt_line=kpt_line)
+            for j, k in enumerate(reversed(_np(self.keypoints.data))):
+                ann.kpts(k, self.orig_shape, radius=kpt_radius, kpt_line=kpt_line,
+                         kpt_color=color(len(cls) - 1 - j) if color_mode == "instance" and len(cls) else None)
         out = ann.result()
         if show:
-            self.show(out)
+            self.show(im=out)
         if save:
-            self.save(filename, out)
+            self.save(filename, im=out)
         return out
 
-    def show(self, im: np.ndarray | None = None) -> None:
-        """Display the annotated image in an OpenCV window."""
+    def show(self, *args: Any, im: np.ndarray | None = None, **kwargs: Any) -> None:
+        """Display the annotated image (plot()'s arguments apply); without a display, one warning and nothing else."""
+        from ultralytics_clone.utils.plotting import can_show
+
+        if not can_show():
+            from ultralytics_clone.utils.log import warn_once
+
+            warn_once("Results.show(): no display is available here; use save() or plot() instead.")
+            return
         import cv2
 
-        cv2.imshow(self.path, self.plot() if im is None else im)
+        cv2.imshow(self.path, self.plot(*args, **kwargs) if im is None else im)
         cv2.waitKey(1)
 
-    def save(self, filename: str | None = None, im: np.ndarray | None = None) -> str:
-        """Write the annotated image (default name: results_<image name>); returns the path."""
+    def save(self, filename: str | None = None, *args: Any, im: np.ndarray | None = None, **kwargs: Any) -> str:
+        """Write the annotated image (plot()'s arguments apply; default name results_<image name>); returns the path."""
         import cv2
 
-        filename = filename or f"results_{Path(self.path).name}"
+        filename = str(filename or f"results_{Path(self.path).name}")
+        if Path(filename).suffix[1:].lower() not in {"jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp"}:
+            filename = str(Path(filename).with_suffix(".jpg"))
         Path(filename).parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(filename), self.plot() if im is None else im)
-        return str(filename)
+        cv2.imwrite(filename, self.plot(*args, **kwargs) if im is None else im)
+        return filename
 
     # ------------------------------------------------------------------------------------------------ text export
     def verbose(self) -> str:
@@ -168,16 +196,17 @@ class Results:
         return str(txt_file)
 
     def save_crop(self, save_dir: str | Path, file_name: str | Path = Path("im.jpg")) -> None:
-        """Save each detected box region as <save_dir>/<class name>/<file_name stem>[_k].jpg."""
-        import cv2
+        """Save each detected box region as <save_dir>/<class name>/<file_name stem>.jpg (numbered when taken)."""
+        from ultralytics_clone.utils.plotting import save_one_box
 
-        if self.boxes is None:
+        if self.probs is not None or self.obb is not None or self.boxes is None:
+            from ultralytics_clone.utils.log import warn_once
+
+            warn_once("save_crop applies to axis-aligned boxes; classification and OBB results are not cropped.")
             return
-        for j, (box, c) in enumerate(zip(_np(self.boxes.xyxy).astype(int), _np(self.boxes.cls).astype(int))):
-            crop = self.orig_img[box[1] : box[3], box[0] : box[2]]
-            out = Path(save_dir) / self.names.get(c, str(c)) / f"{Path(file_name).stem}{f'_{j}' if j else ''}.jpg"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(out), crop)
+        for box, c in zip(_np(self.boxes.xyxy), _np(self.boxes.cls).astype(int)):
+            save_one_box(box, self.orig_img.copy(), file=Path(save_dir) / self.names.get(int(c), str(c)) /
+                         f"{Path(file_name).stem}.jpg", BGR=True)  # fmt: skip
 
     def summary(self, normalize: bool = False, decimals: int = 5) -> list[dict[str, Any]]:
         """One dict per prediction: name, class, confidence, box (x1, y1, x2, y2) [+ keypoints / segments]."""
@@ -209,7 +238,44 @@ class Results:
         return rows
 
     def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
+        """summary() as a JSON array."""
         return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
+
+    def _flat_rows(self, normalize: bool, decimals: int) -> list[dict[str, Any]]:
+        """summary() rows with nested dicts flattened (box_x1, keypoints_x...), for tables."""
+        rows = []
+        for row in self.summary(normalize=normalize, decimals=decimals):
+            flat: dict[str, Any] = {}
+            for k, v in row.items():
+                if isinstance(v, dict):
+                    flat.update({f"{k}_{kk}" if k != "box" else kk: vv for kk, vv in v.items()})
+                else:
+                    flat[k] = v
+            rows.append(flat)
+        return rows
+
+    def to_csv(self, normalize: bool = False, decimals: int = 5) -> str:
+        """summary() as CSV text with a header row (nested values flattened)."""
+        import csv
+        import io
+
+        rows = self._flat_rows(normalize, decimals)
+        buf = io.StringIO()
+        if rows:
+            keys = list(dict.fromkeys(k for r in rows for k in r))
+            w = csv.DictWriter(buf, fieldnames=keys)
+            w.writeheader()
+            w.writerows(rows)
+        return buf.getvalue()
+
+    def to_df(self, normalize: bool = False, decimals: int = 5) -> Any:
+        """summary() as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("Results.to_df() needs the 'pandas' package: pip install pandas "
+                              "(to_csv() and to_json() work without it).") from e  # fmt: skip
+        return pd.DataFrame(self._flat_rows(normalize, decimals))
 
 
 def _np(x: Any) -> np.ndarray:

@@ -135,6 +135,8 @@ class AutoBackend(nn.Module):
         if self.nhwc:
             im = im.permute(0, 2, 3, 1)
         y = self.backend.forward(im, augment=augment, embed=embed, **kwargs)
+        if self.pt:
+            return y
         if isinstance(y, (list, tuple)):
             y = [self.from_numpy(x) for x in y]
             return y[0] if len(y) == 1 and not embed else y

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import torch
@@ -32,15 +34,21 @@ def process_mask(protos: torch.Tensor, masks_in: torch.Tensor, bboxes: torch.Ten
     gain = torch.tensor([mw / iw, mh / ih, mw / iw, mh / ih], device=bboxes.device, dtype=torch.float32)
     masks = crop_mask(masks, bboxes[:, :4].float() * gain)
     if upsample:
-        masks = F.interpolate(masks[None], shape[:2], mode="bilinear", align_corners=False)[0]
+        masks = _resize(masks, shape[:2])
     return masks.gt_(0.0)
+
+
+def _resize(masks: torch.Tensor, shape: tuple) -> torch.Tensor:
+    """Bilinear resize of Tensor[N, h, w] to `shape` (h, w); N may be 0."""
+    if not len(masks):
+        return masks.new_zeros((0, *shape[:2]))
+    return F.interpolate(masks[None].float(), shape[:2], mode="bilinear", align_corners=False)[0]
 
 
 def process_mask_upsample(protos: torch.Tensor, masks_in: torch.Tensor, bboxes: torch.Tensor,
                           shape: tuple) -> torch.Tensor:  # fmt: skip
     """Binary masks (Tensor[N, h, w]) upsampled to `shape` before cropping to bboxes (xyxy, pixels of shape)."""
-    masks = _proto_masks(protos, masks_in.float())
-    masks = F.interpolate(masks[None], shape[:2], mode="bilinear", align_corners=False)[0]
+    masks = _resize(_proto_masks(protos, masks_in.float()), shape)
     return crop_mask(masks, bboxes[:, :4].float()).gt_(0.0)
 
 
@@ -52,17 +60,37 @@ def process_mask_native(protos: torch.Tensor, masks_in: torch.Tensor, bboxes: to
     return crop_mask(masks, bboxes[:, :4].float()).gt_(0.0)
 
 
-def scale_masks(masks: torch.Tensor, shape: tuple, padding: bool = True) -> torch.Tensor:
-    """Masks (Tensor[B, C, h, w]) of a centre-letterboxed image: padding cropped, resized to shape (h0, w0)."""
+def scale_masks(masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = None, padding: bool = True) -> torch.Tensor:
+    """Masks (Tensor[B, C, h, w]) of a letterboxed image: padding cropped, resized to shape (h0, w0).
+
+    ratio_pad ((gain,) or (gain_w, gain_h), (pad_w, pad_h)) is the letterbox that was applied; computed for a centred
+    letterbox when None.
+    """
     mh, mw = masks.shape[2:]
-    gain = min(mh / shape[0], mw / shape[1])
-    pad_w, pad_h = mw - shape[1] * gain, mh - shape[0] * gain
-    if padding:
-        pad_w, pad_h = pad_w / 2, pad_h / 2
+    if ratio_pad is None:
+        gain = min(mh / shape[0], mw / shape[1])
+        pad_w, pad_h = mw - shape[1] * gain, mh - shape[0] * gain
+        if padding:
+            pad_w, pad_h = pad_w / 2, pad_h / 2
+    else:
+        pad_w, pad_h = ratio_pad[1]
     top, left = (int(round(pad_h - 0.1)), int(round(pad_w - 0.1))) if padding else (0, 0)
-    bottom, right = mh - int(round(pad_h + 0.1)), mw - int(round(pad_w + 0.1))
+    if ratio_pad is None:
+        bottom, right = mh - int(round(pad_h + 0.1)), mw - int(round(pad_w + 0.1))
+    else:
+        gw, gh = _gains(ratio_pad[0])
+        bottom, right = top + int(round(shape[0] * gh)), left + int(round(shape[1] * gw))
     masks = masks[..., top:bottom, left:right]
+    if masks.shape[0] * masks.shape[1] == 0:
+        return masks.new_zeros((*masks.shape[:2], *shape[:2])).float()
     return F.interpolate(masks.float(), shape[:2], mode="bilinear", align_corners=False)
+
+
+def _gains(gain: Any) -> tuple[float, float]:
+    """(gain_w, gain_h) from a scalar gain or a (gain_w, gain_h) pair."""
+    if isinstance(gain, (tuple, list)):
+        return (float(gain[0]), float(gain[1] if len(gain) > 1 else gain[0]))
+    return float(gain), float(gain)
 
 
 def scale_image(masks: np.ndarray, im0_shape: tuple, ratio_pad=None) -> np.ndarray:

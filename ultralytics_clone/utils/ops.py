@@ -231,43 +231,52 @@ def clip_coords(coords: Array, shape: tuple) -> Array:
     return coords
 
 
-def _gain_pad(img1_shape: tuple, img0_shape: tuple, ratio_pad) -> tuple[float, tuple[float, float]]:
-    """Letterbox gain and (left, top) padding that mapped img0_shape onto img1_shape."""
+def _gain_pad(img1_shape: tuple, img0_shape: tuple, ratio_pad) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Letterbox gains (along w, along h) and (left, top) padding that mapped img0_shape onto img1_shape."""
     if ratio_pad is None:
         gain = min(img1_shape[0] / img0_shape[0], img1_shape[1] / img0_shape[1])
         pad = (
             round((img1_shape[1] - img0_shape[1] * gain) / 2 - 0.1),
             round((img1_shape[0] - img0_shape[0] * gain) / 2 - 0.1),
         )
-        return gain, pad
+        return (gain, gain), pad
     gain = ratio_pad[0]
-    gain = gain[0] if isinstance(gain, (tuple, list)) else gain
-    return gain, tuple(ratio_pad[1])
+    if isinstance(gain, (tuple, list)):
+        gain = (gain[0], gain[1] if len(gain) > 1 else gain[0])
+    else:
+        gain = (gain, gain)
+    return (float(gain[0]), float(gain[1])), tuple(ratio_pad[1])
 
 
 def scale_boxes(img1_shape: tuple, boxes: Array, img0_shape: tuple, ratio_pad=None, padding: bool = True,
                 xywh: bool = False) -> Array:  # fmt: skip
-    """Map boxes (Array[N, 4+]) from the letterboxed img1_shape (h, w) back to img0_shape, in place, clipped."""
-    gain, pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    """Map boxes (Array[N, 4+]) from the letterboxed img1_shape (h, w) back to img0_shape, in place, clipped.
+
+    ratio_pad = ((gain,) or (gain_w, gain_h), (pad_w, pad_h)) as LetterBox recorded it; a centred letterbox when None.
+    """
+    (gx, gy), pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
     if padding:
         boxes[..., 0] -= pad[0]
         boxes[..., 1] -= pad[1]
         if not xywh:
             boxes[..., 2] -= pad[0]
             boxes[..., 3] -= pad[1]
-    boxes[..., :4] /= gain
+    boxes[..., 0] /= gx
+    boxes[..., 1] /= gy
+    boxes[..., 2] /= gx
+    boxes[..., 3] /= gy
     return boxes if xywh else clip_boxes(boxes, img0_shape)
 
 
 def scale_coords(img1_shape: tuple, coords: Array, img0_shape: tuple, ratio_pad=None, normalize: bool = False,
                  padding: bool = True) -> Array:  # fmt: skip
     """Map points (Array[..., 2+]) from letterboxed img1_shape back to img0_shape, in place; optionally normalised."""
-    gain, pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    (gx, gy), pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
     if padding:
         coords[..., 0] -= pad[0]
         coords[..., 1] -= pad[1]
-    coords[..., 0] /= gain
-    coords[..., 1] /= gain
+    coords[..., 0] /= gx
+    coords[..., 1] /= gy
     coords = clip_coords(coords, img0_shape)
     if normalize:
         coords[..., 0] /= img0_shape[1]

@@ -12,6 +12,11 @@ def __getattr__(name: str):
         from ultralytics_clone.models.yolo.model import YOLO
 
         return YOLO
+    from ultralytics_clone.models.yolo._engines import ENGINE_PREFIX
+
+    for task, prefix in ENGINE_PREFIX.items():  # DetectionTrainer, PosePredictor...: the task package's engines
+        if name.startswith(prefix) and name[len(prefix) :] in {"Trainer", "Validator", "Predictor"}:
+            return getattr(globals()[task], name)
     from ultralytics_clone.out_of_scope import module_getattr
 
     return module_getattr(__name__)(name)

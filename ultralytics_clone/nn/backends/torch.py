@@ -73,11 +73,59 @@ class Backend(base.Backend):
 
     def forward(self, im: torch.Tensor, augment: bool = False, visualize: Any = False, embed: list[int] | None = None,
                 **kwargs: Any) -> Any:  # fmt: skip
-        """The network's inference output; `embed` returns feature vectors of those layers instead."""
-        if hasattr(self.model, "predict"):
-            kw = {k: v for k, v in (("augment", augment), ("visualize", visualize), ("embed", embed)) if v}
-            return self.model.predict(im, **kw)
-        return self.model(im)
+        """The network's inference output; `embed` returns feature vectors of those layers instead; `visualize` (a
+        folder) saves each stage's feature maps there; `augment` merges flipped and rescaled passes (detection)."""
+        if not hasattr(self.model, "predict"):
+            return self.model(im)
+        if embed:
+            return self.model.predict(im, embed=embed)
+        if augment:
+            return self._augmented(im)
+        if visualize:
+            return self._visualized(im, Path(visualize))
+        return self.model.predict(im)
+
+    def _visualized(self, im: torch.Tensor, folder: Path) -> Any:
+        """One forward pass with a hook per stage writing its feature maps as PNG into `folder`."""
+        from ultralytics_clone.utils.plotting import feature_visualization
+
+        hooks = [m.register_forward_hook(lambda mod, _, out, k=k: feature_visualization(out, type(mod).__name__, k,
+                                                                                       save_dir=folder))
+                 for k, m in enumerate(self.model.model)]  # fmt: skip
+        try:
+            return self.model.predict(im)
+        finally:
+            for h in hooks:
+                h.remove()
+
+    def _augmented(self, im: torch.Tensor) -> Any:
+        """Test-time augmentation: the image at scales 1, 0.83, 0.67 (the middle one flipped left-right); decoded
+        boxes mapped back to the input and concatenated before NMS. Heads without a (B, 4+nc, A) output run once."""
+        from ultralytics_clone.utils.log import warn_once
+
+        y0 = self.model.predict(im)
+        if self.metadata.get("task") != "detect" or getattr(self.model, "end2end", False):
+            warn_once("augment=True: test-time augmentation applies to detection models without end-to-end heads; "
+                      "running a single pass.")
+            return y0
+        y0 = y0[0] if isinstance(y0, (list, tuple)) else y0
+        h, w = im.shape[2:]
+        gs = int(self.metadata.get("stride", 32))
+        outs = [y0]
+        for scale, flip in ((0.83, True), (0.67, False)):
+            nh, nw = (max(int(round(d * scale / gs)) * gs, gs) for d in (h, w))
+            x = nn.functional.interpolate(im, size=(nh, nw), mode="bilinear", align_corners=False)
+            x = x.flip(3) if flip else x
+            y = self.model.predict(x)
+            y = (y[0] if isinstance(y, (list, tuple)) else y).clone()
+            y[:, 0] *= w / nw
+            y[:, 1] *= h / nh
+            y[:, 2] *= w / nw
+            y[:, 3] *= h / nh
+            if flip:
+                y[:, 0] = w - y[:, 0]
+            outs.append(y)
+        return torch.cat(outs, 2)
 
 
 __all__ = ["Backend", "load_pytorch_model", "model_metadata"]

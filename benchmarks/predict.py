@@ -1,0 +1,107 @@
+"""Prediction speed: pre / inference / post ms per image for yolo11n at 640 on CPU, batch 1 and 8, beside a bare
+fused model(x) on the same input shape, and the cold start of `yolo predict` (process start to exit after one image).
+
+Run: python benchmarks/predict.py [--runs 5] [--imgsz 640] [--weights PATH] [--cold 3]
+Weights: the reference-trained yolo11n fixture (shared/fixtures/ultralytics/yolo11n.pt; 3 classes, so the head is a
+little smaller than COCO's 80). Image: the fixture image upscaled to 1080x810 (the size of Ultralytics' bus.jpg).
+Every figure is the median of --runs timed runs after one warm-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = next((p for p in (ROOT.parent / "shared/fixtures/ultralytics", ROOT / "shared/fixtures/ultralytics")
+                 if p.is_dir()), None)  # fmt: skip
+
+
+def predictor_ms(model, images: list, batch: int, imgsz: int, runs: int) -> dict[str, float]:
+    """Median preprocess / inference / postprocess ms per image over `runs` passes of `images` at `batch`."""
+    model.predict(images, batch=batch, imgsz=imgsz, verbose=False)  # warm-up (also loads the backend)
+    per = {"preprocess": [], "inference": [], "postprocess": []}
+    for _ in range(runs):
+        res = model.predict(images, batch=batch, imgsz=imgsz, verbose=False)
+        for k in per:
+            per[k].append(statistics.mean(r.speed[k] for r in res))
+    return {k: statistics.median(v) for k, v in per.items()}
+
+
+def bare_ms(net: torch.nn.Module, shape: tuple[int, ...], runs: int) -> float:
+    """Median ms per image of a bare fused net(x) on a random batch of `shape`."""
+    x = torch.rand(*shape)
+    times = []
+    with torch.inference_mode():
+        net(x)
+        for _ in range(runs):
+            t = time.perf_counter()
+            net(x)
+            times.append((time.perf_counter() - t) * 1e3 / shape[0])
+    return statistics.median(times)
+
+
+def cold_start_s(weights: str, image: str, imgsz: int, runs: int) -> float:
+    """Median seconds from launching `yolo predict` to its exit, one image, nothing saved."""
+    exe = Path(sys.executable).with_name("yolo")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ultralytics_clone.cfg.cli"]
+    cmd += ["predict", f"model={weights}", f"source={image}", f"imgsz={imgsz}", "save=False", "verbose=False"]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--imgsz", type=int, default=640)
+    ap.add_argument("--weights", default=str(FIXTURES / "yolo11n.pt") if FIXTURES else "yolo11n.pt")
+    ap.add_argument("--cold", type=int, default=3, help="cold-start runs (0 skips)")
+    a = ap.parse_args()
+
+    from ultralytics_clone import YOLO
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-predict-"))
+    src = cv2.imread(str(FIXTURES / "sample_detect.jpg")) if FIXTURES else None
+    img = cv2.resize(src, (810, 1080), interpolation=cv2.INTER_LINEAR)
+    image = str(tmp / "bus_size.jpg")
+    cv2.imwrite(image, img)
+    torch.set_num_threads(torch.get_num_threads())
+    print(f"CPU: {platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}, "
+          f"torch {torch.__version__}, weights {a.weights}, image 1080x810, imgsz {a.imgsz}, median of {a.runs}")
+    model = YOLO(a.weights)
+    net = copy.deepcopy(model.model).fuse(verbose=False).eval()
+    rows = []
+    for batch in (1, 8):
+        ms = predictor_ms(model, [image] * batch, batch, a.imgsz, a.runs)
+        h, w = a.imgsz, math.ceil(round(810 * a.imgsz / 1080) / 32) * 32  # the letterboxed (rect) input
+        bare = bare_ms(net, (batch, 3, h, w), a.runs)
+        rows.append((batch, ms, bare, (h, w)))
+    print(f"{'batch':>5} {'pre':>8} {'infer':>8} {'post':>8} {'pre+post':>9} {'bare model(x)':>14} {'infer/bare':>10}"
+          f"  input")
+    for batch, ms, bare, (h, w) in rows:
+        pp = ms["preprocess"] + ms["postprocess"]
+        print(f"{batch:>5} {ms['preprocess']:>8.2f} {ms['inference']:>8.2f} {ms['postprocess']:>8.2f} {pp:>9.2f} "
+              f"{bare:>14.2f} {ms['inference'] / bare:>10.3f}  {batch}x3x{h}x{w}")
+    if a.cold:
+        print(f"cold start (yolo predict, 1 image, median of {a.cold}): "
+              f"{cold_start_s(a.weights, image, a.imgsz, a.cold):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -145,7 +145,7 @@ def test_streaming_a_long_video_keeps_memory_flat(model, tmp_path):
     for _ in range(1000):
         w.write(frame)
     w.release()
-    gen = model(video, stream=True, imgsz=64, verbose=False)
+    gen = model(video, stream=True, imgsz=32, verbose=False)
     for _ in range(50):  # warm up allocators before measuring
         next(gen)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

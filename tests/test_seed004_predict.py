@@ -90,7 +90,8 @@ def test_trainer_classes_import_and_predictor_runs(media):
 
 
 def test_bounding_box_dimensions_example(media, capsys):
-    (code,) = _section("#### Get [Bounding Box]", "#### Convert Bounding Boxes")
+    start = "[Bounding Box](https://www.ultralytics.com/glossary/bounding-box)\u00a0Dimensions"  # a no-break space
+    (code,) = _section(start, "#### Convert Bounding Boxes")
     _run(code.replace("path/to/image.jpg", "bus.jpg"), "bbox dimensions")
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines and all(line.startswith("Bounding Box Width") for line in lines)
@@ -101,16 +102,17 @@ def test_bounding_box_dimensions_example(media, capsys):
 def test_annotator_horizontal_and_oriented_boxes(media):
     hbb, obb = _section("##### Horizontal Bounding Boxes", "##### Bounding Boxes Circle")
     s1 = _run(hbb.replace("ultralytics_clone/assets/bus.jpg", "bus.jpg"), "hbb")
-    s2 = _run(obb.replace("datasets/dota8/images/train/P1142__1024__0___824.jpg", "bus.jpg"), "obb")
-    src = cv2.imread("bus.jpg")
-    for img in (s1["image_with_bboxes"], s2["image_with_obb"]):
+    cv2.imwrite("dota.jpg", cv2.resize(cv2.imread("bus.jpg"), (1024, 1024)))  # the seed's DOTA tiles are 1024 px
+    s2 = _run(obb.replace("datasets/dota8/images/train/P1142__1024__0___824.jpg", "dota.jpg"), "obb")
+    for img, f in ((s1["image_with_bboxes"], "bus.jpg"), (s2["image_with_obb"], "dota.jpg")):
+        src = cv2.imread(f)
         assert img.shape == src.shape and (img != src).any()
 
 
 @pytest.mark.parametrize("kind", ["Circle", "Text"])
 def test_circle_and_text_labels_written_to_a_video(media, kind):
     start = f"##### Bounding Boxes {kind} Annotation"
-    (code,) = _section(start, "#####" if kind == "Circle" else "See the [`Annotator`")
+    (code,) = _section(start, "##### Bounding Boxes Text Annotation" if kind == "Circle" else "### Miscellaneous")
     _run(code.replace("path/to/video/file.mp4", "clip.avi"), f"{kind} labels")
     out = media / f"Ultralytics {kind.lower()} annotation.avi"
     cap = cv2.VideoCapture(str(out))

@@ -344,8 +344,8 @@ def _name(im: Any, i: int) -> str:
 class LoadTensor:
     """A BCHW (or CHW) float tensor with values 0-1, fed to the model as it is; sides must be multiples of 32."""
 
-    def __init__(self, im0: torch.Tensor, stride: int = 32) -> None:
-        self.im0 = self._single_check(im0, stride)
+    def __init__(self, im0: torch.Tensor) -> None:
+        self.im0 = self._single_check(im0)
         self.bs = self.im0.shape[0]
         self.mode = "image"
         self.paths = [getattr(im0, "filename", f"image{i}.jpg") for i in range(len(self.im0))]

@@ -239,8 +239,7 @@ class Annotator:
             cv2.circle(self.im, c, r, tuple(int(v) for v in color), -1, cv2.LINE_AA)
         self.text((c[0] - w // 2, c[1] - h // 2), label, txt_color=self.get_txt_color(color, txt_color))
 
-    def masks(self, masks: Any, colors: list[tuple], im_gpu: Any = None, alpha: float = 0.5,
-              retina_masks: bool = False) -> None:  # fmt: skip
+    def masks(self, masks: Any, colors: list[tuple], alpha: float = 0.5) -> None:
         """Blend (N, h, w) binary masks onto the image, colour i for mask i (later masks on top).
 
         Masks of another size than the image are taken as letterboxed (padding removed, then resized).

@@ -107,7 +107,8 @@ class BasePredictor(CallbackMixin):
         from ultralytics_clone.data.augment import LetterBox
 
         same = len({x.shape for x in im}) == 1
-        letterbox = LetterBox(self.imgsz, auto=same and bool(self.args.rect) and self.model.pt, stride=self.stride)
+        pt = getattr(self.model, "pt", True)
+        letterbox = LetterBox(self.imgsz, auto=same and bool(self.args.rect) and pt, stride=self.stride)
         return [letterbox(image=x) for x in im]
 
     def preprocess(self, im: list[np.ndarray] | torch.Tensor) -> torch.Tensor:
@@ -121,10 +122,10 @@ class BasePredictor(CallbackMixin):
             batch = np.stack(self.pre_transform(im))
             x = torch.from_numpy(batch).to(self.device, non_blocking=True)
             x = x.permute(0, 3, 1, 2).flip(1)  # BHWC BGR -> BCHW RGB
-        if self.model.ch == 1 and x.shape[1] == 3:
+        if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
             x = (x[:, :1].float() * 0.299 + x[:, 1:2].float() * 0.587 + x[:, 2:3].float() * 0.114)
             x = x.round() if not isinstance(im, torch.Tensor) else x
-        x = x.half() if self.model.fp16 else x.float()
+        x = x.half() if getattr(self.model, "fp16", self.args.half) else x.float()
         if not isinstance(im, torch.Tensor):
             x = x.div_(255)
         return x.contiguous()
@@ -166,7 +167,7 @@ class BasePredictor(CallbackMixin):
                 self.save_dir = get_save_dir(self.args)
             if self.save_dir is not None and self._saving():
                 (self.save_dir / "labels" if self.args.save_txt else self.save_dir).mkdir(parents=True, exist_ok=True)
-            if not self.done_warmup:
+            if not self.done_warmup and hasattr(self.model, "warmup"):
                 self.model.warmup(imgsz=(1 if self.model.pt or self.model.dynamic else self.model.batch, self.model.ch,
                                          *self.imgsz))  # fmt: skip
                 self.done_warmup = True
@@ -208,7 +209,7 @@ class BasePredictor(CallbackMixin):
                     self.dataset.close()
         if self.args.verbose and self.seen:
             LOGGER.info("Speed: {:.1f}ms preprocess, {:.1f}ms inference, {:.1f}ms postprocess per image at shape "
-                        "{}".format(*(p.t / self.seen * 1e3 for p in profilers), (1, self.model.ch, *im.shape[2:])))
+                        "{}".format(*(p.t / self.seen * 1e3 for p in profilers), (1, getattr(self.model, "ch", 3), *im.shape[2:])))
         if self.save_dir is not None and self._saving():
             n = len(list((self.save_dir / "labels").glob("*.txt"))) if self.args.save_txt else 0
             LOGGER.info(f"Results saved to {self.save_dir}" + (f", {n} label files in labels/" if n else ""))

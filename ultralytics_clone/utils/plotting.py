@@ -49,11 +49,6 @@ class Colors:
 colors = Colors()
 
 
-<<<<<<< HEAD
-# COCO person skeleton: pairs of 1-based keypoint indices joined by a line.
-SKELETON = ((16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9), (8, 10),
-            (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7))  # fmt: skip
-=======
 @lru_cache(maxsize=1)
 def can_show() -> bool:
     """True when an OpenCV window can be opened (a display on Linux, not in a notebook or CI)."""
@@ -75,7 +70,6 @@ def _font_file(font: str) -> str:
         return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
     except ImportError:
         return ""
->>>>>>> 1e5e8cc (wip: loaders, predictor, plotting, results)
 
 
 class Annotator:
@@ -182,25 +176,6 @@ class Annotator:
         if outline is not None:
             cv2.rectangle(self.im, (x1, y1), (x2, y2), tuple(int(c) for c in outline), width, cv2.LINE_AA)
 
-<<<<<<< HEAD
-    def kpts(self, kpts: np.ndarray, shape: tuple = (640, 640), radius: int | None = None, kpt_line: bool = True,
-             conf_thres: float = 0.25) -> None:  # fmt: skip
-        """Dots for (K, 2|3) keypoints in pixels; points with visibility below conf_thres are skipped. A 17-keypoint
-        (COCO person) pose also gets its skeleton when kpt_line."""
-        kpts = np.asarray(kpts, dtype=np.float32)
-        r = radius or max(self.lw, 2)
-        keep = kpts[:, 2] >= conf_thres if kpts.shape[-1] == 3 else np.ones(len(kpts), bool)
-        inside = (kpts[:, 0] > 0) & (kpts[:, 0] < self.im.shape[1]) & (kpts[:, 1] > 0) & (kpts[:, 1] < self.im.shape[0])
-        if kpt_line and len(kpts) == 17:
-            for a, b in SKELETON:  # one line per limb
-                if keep[a - 1] and keep[b - 1] and inside[a - 1] and inside[b - 1]:
-                    p1, p2 = kpts[a - 1, :2].astype(int), kpts[b - 1, :2].astype(int)
-                    cv2.line(self.im, (int(p1[0]), int(p1[1])), (int(p2[0]), int(p2[1])), colors(a, True),
-                             thickness=max(self.lw // 2, 1), lineType=cv2.LINE_AA)  # fmt: skip
-        for k, (x, y) in enumerate(kpts[:, :2]):  # drawing primitives take one point each
-            if keep[k] and 0 < x < self.im.shape[1] and 0 < y < self.im.shape[0]:
-                cv2.circle(self.im, (int(x), int(y)), r, colors(k, True), -1, lineType=cv2.LINE_AA)
-=======
     def text(self, xy: Any, text: str, txt_color: tuple = (255, 255, 255), anchor: str = "top",
              box_color: tuple = ()) -> None:  # fmt: skip
         """Text whose top-left corner is `xy` (bottom-left with anchor='bottom'), on a filled box when box_color."""
@@ -214,7 +189,6 @@ class Annotator:
             self.draw.text((x, y), text, fill=self._ink(txt_color), font=self.font)
         else:
             cv2.putText(self.im, text, (x, y + h), 0, self.sf, tuple(int(c) for c in txt_color), self.tf, cv2.LINE_AA)
->>>>>>> 1e5e8cc (wip: loaders, predictor, plotting, results)
 
     def text_label(self, box: Any, label: str = "", color: tuple = (128, 128, 128),
                    txt_color: tuple = (255, 255, 255), margin: int = 5) -> None:  # fmt: skip

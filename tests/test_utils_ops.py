@@ -241,3 +241,32 @@ def test_profile_cuda_without_cuda_times_on_cpu(monkeypatch):
     assert p.t > 0 and not p.cuda and len(warned) == 1 and "CUDA" in warned[0]
     Profile(device="cpu")
     assert len(warned) == 1
+
+
+def test_scale_boxes_and_coords_use_per_axis_gains():
+    """A letterbox whose gain differs per axis (the loader records (h / h0, w / w0)) maps back exactly."""
+    import torch
+
+    from ultralytics_clone.utils.ops import scale_boxes, scale_coords
+
+    ratio_pad = ((0.5, 0.25), (4, 2))  # y gain 0.5, x gain 0.25, pad left 4, top 2
+    orig = torch.tensor([[40.0, 20.0, 200.0, 100.0]])
+    lb = torch.tensor([[40 * 0.25 + 4, 20 * 0.5 + 2, 200 * 0.25 + 4, 100 * 0.5 + 2]])
+    torch.testing.assert_close(scale_boxes((64, 64), lb.clone(), (120, 240), ratio_pad=ratio_pad), orig)
+    pts = torch.tensor([[[14.0, 12.0]]])
+    torch.testing.assert_close(scale_coords((64, 64), pts, (120, 240), ratio_pad=ratio_pad), torch.tensor([[[40.0, 20.0]]]))
+
+
+def test_scale_masks_ratio_pad_and_zero_masks():
+    import torch
+
+    from ultralytics_clone.utils.ops import process_mask, process_mask_native, process_mask_upsample, scale_masks
+
+    m = torch.zeros(1, 1, 64, 64)
+    m[..., 8:56, 16:48] = 1  # a 48x32 image letterboxed at gain 1 with padding left 16, top 8
+    out = scale_masks(m, (48, 32), ratio_pad=(1.0, (16, 8)))
+    assert out.shape == (1, 1, 48, 32) and out.min() == 1
+    protos = torch.rand(32, 16, 16)
+    for f in (process_mask_native, process_mask_upsample):
+        assert f(protos, torch.zeros(0, 32), torch.zeros(0, 4), (64, 64)).shape == (0, 64, 64)
+    assert process_mask(protos, torch.zeros(0, 32), torch.zeros(0, 4), (64, 64), upsample=True).shape == (0, 64, 64)

@@ -63,8 +63,8 @@ def process_mask_native(protos: torch.Tensor, masks_in: torch.Tensor, bboxes: to
 def scale_masks(masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = None, padding: bool = True) -> torch.Tensor:
     """Masks (Tensor[B, C, h, w]) of a letterboxed image: padding cropped, resized to shape (h0, w0).
 
-    ratio_pad ((gain,) or (gain_w, gain_h), (pad_w, pad_h)) is the letterbox that was applied; computed for a centred
-    letterbox when None.
+    ratio_pad (gain or (gain_h, gain_w), (pad_w, pad_h)) is the letterbox that was applied (the loader's order);
+    computed for a centred letterbox when None.
     """
     mh, mw = masks.shape[2:]
     if ratio_pad is None:
@@ -87,9 +87,9 @@ def scale_masks(masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = Non
 
 
 def _gains(gain: Any) -> tuple[float, float]:
-    """(gain_w, gain_h) from a scalar gain or a (gain_w, gain_h) pair."""
+    """(gain_w, gain_h) from a scalar gain or a (gain_h, gain_w) pair."""
     if isinstance(gain, (tuple, list)):
-        return (float(gain[0]), float(gain[1] if len(gain) > 1 else gain[0]))
+        return (float(gain[1] if len(gain) > 1 else gain[0]), float(gain[0]))
     return float(gain), float(gain)
 
 

@@ -231,30 +231,36 @@ def clip_coords(coords: Array, shape: tuple) -> Array:
     return coords
 
 
-def _gain_pad(img1_shape: tuple, img0_shape: tuple, ratio_pad) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Letterbox gains (along w, along h) and (left, top) padding that mapped img0_shape onto img1_shape."""
+def _gain_pad(img1_shape: tuple, img0_shape: tuple, ratio_pad) -> tuple[float, tuple[float, float]]:
+    """Letterbox gain and (left, top) padding that mapped img0_shape onto img1_shape."""
     if ratio_pad is None:
         gain = min(img1_shape[0] / img0_shape[0], img1_shape[1] / img0_shape[1])
         pad = (
             round((img1_shape[1] - img0_shape[1] * gain) / 2 - 0.1),
             round((img1_shape[0] - img0_shape[0] * gain) / 2 - 0.1),
         )
-        return (gain, gain), pad
+        return gain, pad
     gain = ratio_pad[0]
-    if isinstance(gain, (tuple, list)):
-        gain = (gain[0], gain[1] if len(gain) > 1 else gain[0])
-    else:
-        gain = (gain, gain)
-    return (float(gain[0]), float(gain[1])), tuple(ratio_pad[1])
+    gain = gain[0] if isinstance(gain, (tuple, list)) else gain
+    return gain, tuple(ratio_pad[1])
+
+
+def _axis_gains(img1_shape: tuple, img0_shape: tuple, ratio_pad) -> tuple[float, float]:
+    """(x gain, y gain): a ratio_pad gain pair is (h / h0, w / w0), as the data loader records it."""
+    if ratio_pad is not None and isinstance(ratio_pad[0], (tuple, list)) and len(ratio_pad[0]) == 2:
+        return float(ratio_pad[0][1]), float(ratio_pad[0][0])
+    gain = _gain_pad(img1_shape, img0_shape, ratio_pad)[0]
+    return gain, gain
 
 
 def scale_boxes(img1_shape: tuple, boxes: Array, img0_shape: tuple, ratio_pad=None, padding: bool = True,
                 xywh: bool = False) -> Array:  # fmt: skip
     """Map boxes (Array[N, 4+]) from the letterboxed img1_shape (h, w) back to img0_shape, in place, clipped.
 
-    ratio_pad = ((gain,) or (gain_w, gain_h), (pad_w, pad_h)) as LetterBox recorded it; a centred letterbox when None.
+    ratio_pad = (gain or (gain_h, gain_w), (pad_w, pad_h)) as the loader recorded it; a centred letterbox when None.
     """
-    (gx, gy), pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    _, pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    gx, gy = _axis_gains(img1_shape, img0_shape, ratio_pad)
     if padding:
         boxes[..., 0] -= pad[0]
         boxes[..., 1] -= pad[1]
@@ -271,7 +277,8 @@ def scale_boxes(img1_shape: tuple, boxes: Array, img0_shape: tuple, ratio_pad=No
 def scale_coords(img1_shape: tuple, coords: Array, img0_shape: tuple, ratio_pad=None, normalize: bool = False,
                  padding: bool = True) -> Array:  # fmt: skip
     """Map points (Array[..., 2+]) from letterboxed img1_shape back to img0_shape, in place; optionally normalised."""
-    (gx, gy), pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    _, pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
+    gx, gy = _axis_gains(img1_shape, img0_shape, ratio_pad)
     if padding:
         coords[..., 0] -= pad[0]
         coords[..., 1] -= pad[1]

@@ -61,7 +61,8 @@ def cold_start_s(weights: str, image: str, imgsz: int, runs: int) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(torch.get_num_threads())}
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -72,7 +73,10 @@ def main() -> None:
     ap.add_argument("--imgsz", type=int, default=640)
     ap.add_argument("--weights", default=str(FIXTURES / "yolo11n.pt") if FIXTURES else "yolo11n.pt")
     ap.add_argument("--cold", type=int, default=3, help="cold-start runs (0 skips)")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
 
     from ultralytics_clone import YOLO
 
@@ -81,7 +85,6 @@ def main() -> None:
     img = cv2.resize(src, (810, 1080), interpolation=cv2.INTER_LINEAR)
     image = str(tmp / "bus_size.jpg")
     cv2.imwrite(image, img)
-    torch.set_num_threads(torch.get_num_threads())
     print(f"CPU: {platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}, "
           f"torch {torch.__version__}, weights {a.weights}, image 1080x810, imgsz {a.imgsz}, median of {a.runs}")
     model = YOLO(a.weights)

@@ -82,7 +82,7 @@ def test_save_crop(result, tmp_path):
     result.save_crop(tmp_path, "pic")
     assert (tmp_path / "circle" / "pic.jpg").exists() and (tmp_path / "square" / "pic.jpg").exists()
     result.save_crop(tmp_path, "pic")  # a second crop of the same name is numbered, not overwritten
-    assert (tmp_path / "circle" / "pic2.jpg").exists()
+    assert (tmp_path / "circle" / "pic-2.jpg").exists()
 
 
 def test_other_views():

@@ -315,6 +315,9 @@ def test_classification_loss():
     assert loss.item() == pytest.approx(4 * items.item())
     first, last = _fit(crit, [logits], lambda: logits, batch, steps=10, lr=0.2)
     assert last < first * 0.5
+    smooth = v8ClassificationLoss(SimpleNamespace(args={"label_smoothing": 0.1}))
+    expected = F.cross_entropy(logits, batch["cls"], label_smoothing=0.1)
+    assert smooth(logits, batch)[1].item() == pytest.approx(expected.item())
 
 
 @pytest.mark.parametrize(

@@ -247,7 +247,7 @@ class ClassificationModel(BaseModel):
     def init_criterion(self):
         from ultralytics_clone.utils import loss
 
-        return loss.v8ClassificationLoss()
+        return loss.v8ClassificationLoss(self)
 
 
 TASK_MODELS = {

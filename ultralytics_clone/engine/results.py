@@ -136,9 +136,16 @@ class Results:
         return out
 
     def show(self, *args: Any, im: np.ndarray | None = None, **kwargs: Any) -> None:
-        """Display the annotated image (plot()'s arguments apply); without a display, one warning and nothing else."""
+        """Display the annotated image (plot()'s arguments apply): inline in a notebook, else in an OpenCV window."""
+        from ultralytics_clone.utils.environment import is_jupyter
         from ultralytics_clone.utils.plotting import can_show
 
+        if is_jupyter():
+            from IPython.display import display
+            from PIL import Image
+
+            display(Image.fromarray((self.plot(*args, **kwargs) if im is None else im)[..., ::-1]))  # BGR -> RGB
+            return
         if not can_show():
             from ultralytics_clone.utils.log import warn_once
 

@@ -264,3 +264,16 @@ def test_task_models_track_with_their_outputs(name, task, fixtures_dir, tmp_path
     else:
         assert r.boxes is None and view.data.shape[1] == 8
 
+
+
+def test_cli_track_writes_an_annotated_video(subprocess_env, tmp_path, fixtures_dir, short_video):
+    r = _cli(["track", f"model={fixtures_dir / 'yolo11n.pt'}", f"source={short_video}", "imgsz=256",
+              f"project={tmp_path}", "name=run", "tracker=bytetrack.yaml"], subprocess_env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    videos = [p for p in (tmp_path / "run").iterdir() if p.suffix.lower() in {".avi", ".mp4", ".mkv"}]
+    assert len(videos) == 1, list((tmp_path / "run").iterdir())
+    cap = cv2.VideoCapture(str(videos[0]))
+    n, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    assert n == 20 and abs(fps - FPS) < 0.01
+    assert len(read_video(videos[0])) == 20

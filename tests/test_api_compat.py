@@ -250,3 +250,26 @@ def test_file_and_archive_helpers(tmp_path):
     assert get_latest_run(tmp_path / "runs") == str(last) and get_latest_run(tmp_path / "none") == ""
     (tmp_path / "exp").mkdir()
     assert increment_path(tmp_path / "exp").name == "exp-2" and increment_path(tmp_path / "exp", sep="").name == "exp2"
+
+
+def test_focal_varifocal_and_rle_losses():
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    from ultralytics_clone.utils.loss import FocalLoss, RLELoss, VarifocalLoss
+
+    torch.manual_seed(0)
+    pred, label = torch.randn(4, 3), (torch.rand(4, 3) > 0.5).float()
+    bce = F.binary_cross_entropy_with_logits(pred, label, reduction="none").mean(1).sum()
+    assert torch.allclose(FocalLoss(gamma=0.0, alpha=0.0)(pred, label), bce)
+    assert FocalLoss()(pred, label) < bce  # easy examples are weighted down
+    gt = torch.rand(4, 3) * label
+    vfl = VarifocalLoss()(pred, gt, label)
+    assert vfl > 0 and torch.isfinite(vfl)
+    sigma, err = torch.full((2, 3, 2), 0.5), torch.zeros(2, 3, 2)
+    log_phi, vis = torch.zeros(2, 3), torch.tensor([[1, 1, 0], [1, 0, 0]])
+    per_kpt = 2 * math.log(0.5) + 2 * math.log(2)  # log sigma terms plus the Laplace constant, at zero error
+    assert math.isclose(RLELoss()(sigma, log_phi, err, vis).item(), per_kpt, rel_tol=1e-5)
+    assert math.isclose(RLELoss(size_average=False)(sigma, log_phi, err, vis).item(), 3 * per_kpt, rel_tol=1e-5)

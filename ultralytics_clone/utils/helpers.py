@@ -280,7 +280,7 @@ class DataExportMixin:
         rows = self._rows(normalize, decimals)
         out = io.StringIO()
         if rows:
-            writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+            writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         return out.getvalue()

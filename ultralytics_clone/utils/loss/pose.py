@@ -15,20 +15,25 @@ from ultralytics_clone.utils.metrics.iou import OKS_SIGMA
 
 class RLELoss(nn.Module):
     """Residual log-likelihood estimation: -log density of the GT keypoint under a Laplace prior reshaped by a
-    RealNVP flow, centred on the prediction and scaled by a predicted sigma (per keypoint and axis)."""
+    RealNVP flow, centred on the prediction and scaled by a predicted sigma (per keypoint and axis).
 
-    def __init__(self, flow: nn.Module) -> None:
+    forward(sigma, log_phi, error, target_weight): sigma (Tensor[n, K, 2]) > 0; error (Tensor[n, K, 2]) the residual
+    already divided by sigma (times the box scale); log_phi (Tensor[n, K]) the flow's log-density of that error.
+    `residual` adds the Laplace prior's term; `use_target_weight` weighs keypoints by target_weight (visibility);
+    `size_average` divides by the weighted count instead of summing.
+    """
+
+    def __init__(self, use_target_weight: bool = True, size_average: bool = True, residual: bool = True) -> None:
         super().__init__()
-        self.flow = flow
+        self.use_target_weight, self.size_average, self.residual = use_target_weight, size_average, residual
 
-    def forward(self, pred_xy, gt_xy, sigma, kpt_mask, scale):
-        """pred_xy, gt_xy (Tensor[n, K, 2]); sigma (Tensor[n, K, 2]) in box-size units, > 0; scale (Tensor[n, 1, 1])."""
-        residual = (gt_xy - pred_xy) / (sigma * scale + 1e-9)
-        log_flow = self.flow.log_prob(residual.reshape(-1, 2).float()).view(residual.shape[:2])
-        log_laplace = -residual.abs().sum(-1) - 2 * math.log(2)
-        nll = sigma.log().sum(-1) - log_flow - log_laplace
-        m = kpt_mask.to(nll.dtype)
-        return (nll * m).sum() / m.sum().clamp(min=1)
+    def forward(self, sigma, log_phi, error, target_weight=None):
+        nll = sigma.log().sum(-1) - log_phi
+        if self.residual:
+            nll = nll + error.abs().sum(-1) + 2 * math.log(2)  # minus the Laplace log-density of each axis
+        w = target_weight.to(nll.dtype) if self.use_target_weight and target_weight is not None else torch.ones_like(nll)
+        w = w.view(nll.shape)
+        return (nll * w).sum() / w.sum().clamp(min=1) if self.size_average else (nll * w).sum()
 
 
 class v8PoseLoss(v8DetectionLoss):
@@ -47,7 +52,8 @@ class v8PoseLoss(v8DetectionLoss):
         sigmas = torch.from_numpy(OKS_SIGMA).float() if self.kpt_shape == [17, 3] else torch.ones(nkpt) / nkpt
         self.keypoint_loss = KeypointLoss(sigmas.to(self.device))
         flow = getattr(head, "flow_model", None)
-        self.rle_loss = RLELoss(flow) if flow is not None else None
+        self.flow = flow
+        self.rle_loss = RLELoss() if flow is not None else None
         self.rle_gain = 0.1
 
     def __call__(self, preds: Any, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -85,7 +91,9 @@ class v8PoseLoss(v8DetectionLoss):
         if sigma is not None and self.rle_loss is not None:
             sig = sigma.view(bs, nk, 2, n_anchors).permute(0, 3, 1, 2)[b_idx, a_idx].sigmoid()
             scale = area.clamp(min=1e-6).sqrt().unsqueeze(-1)  # residuals in units of the box size
-            pose = pose + self.rle_gain * self.rle_loss(pred_xy, gt_xy, sig, vis, scale)
+            error = (gt_xy - pred_xy) / (sig * scale + 1e-9)
+            log_phi = self.flow.log_prob(error.reshape(-1, 2).float()).view(error.shape[:2])
+            pose = pose + self.rle_gain * self.rle_loss(sig, log_phi, error, vis)
         if ndim == 3:
             kobj = self.bce(raw[..., 2], vis.to(raw.dtype)).mean()
         else:

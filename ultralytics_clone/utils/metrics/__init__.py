@@ -34,3 +34,16 @@ __all__ += ["ap_per_class", "compute_ap", "match_pairs", "match_predictions", "s
 from ultralytics_clone.utils.metrics.multitask import ClassifyMetrics, OBBMetrics, PoseMetrics, SegmentMetrics  # noqa: E402
 
 __all__ += ["ClassifyMetrics", "OBBMetrics", "PoseMetrics", "SegmentMetrics"]
+
+
+
+def smooth_bce(eps: float = 0.1) -> tuple[float, float]:
+    """Label-smoothed BCE targets (positive, negative) = (1 - eps / 2, eps / 2)."""
+    return 1.0 - 0.5 * eps, 0.5 * eps
+
+
+__all__ += ["smooth_bce"]
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

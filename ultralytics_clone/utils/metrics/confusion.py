@@ -9,9 +9,10 @@ import numpy as np
 import torch
 
 from ultralytics_clone.utils import LOGGER
+from ultralytics_clone.utils.helpers import DataExportMixin
 
 
-class ConfusionMatrix:
+class ConfusionMatrix(DataExportMixin):
     """matrix[predicted, true] of shape (nc + 1, nc + 1) for detect (last row/column: background) or (nc, nc)."""
 
     def __init__(self, names: dict[int, str] | None = None, task: str = "detect", save_matches: bool = False) -> None:

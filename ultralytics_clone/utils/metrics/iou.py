@@ -125,11 +125,16 @@ def _bhattacharyya(xy1, abc1, xy2, abc2, eps):
     return (t_mahal + t_det).clamp(eps, 100.0)
 
 
-def probiou(obb1: torch.Tensor, obb2: torch.Tensor, CIoU: bool = False, eps: float = 1e-7) -> torch.Tensor:
+def probiou(
+    obb1: torch.Tensor, obb2: torch.Tensor, CIoU: bool = False, eps: float = 1e-7, floor: float = 0.0
+) -> torch.Tensor:
     """Element-wise ProbIoU (1 - Hellinger distance of the boxes' Gaussians) of obb1, obb2 (Tensor[N, 5] xywhr).
 
-    Returns Tensor[N, 1]; with CIoU the aspect-ratio penalty of CIoU is subtracted.
+    Returns Tensor[N, 1]; with CIoU the aspect-ratio penalty of CIoU is subtracted. `floor` > 0 widens both boxes
+    to at least that width and height first, so very thin boxes keep a usable overlap.
     """
+    if floor > 0:
+        obb1, obb2 = (torch.cat([b[..., :2], b[..., 2:4].clamp(min=floor), b[..., 4:]], -1) for b in (obb1, obb2))
     xy1, xy2 = obb1[..., :2].split(1, -1), obb2[..., :2].split(1, -1)
     bd = _bhattacharyya(xy1, _get_covariance_matrix(obb1), xy2, _get_covariance_matrix(obb2), eps)
     iou = 1 - (1.0 - torch.exp(-bd) + eps).sqrt()

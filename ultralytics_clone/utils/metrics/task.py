@@ -7,39 +7,13 @@ suffix, summary prefix): DetMetrics has one, ("box", "tp", "B", "Box"); a mask t
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ultralytics_clone.utils.helpers import DataExportMixin  # the one to_df/to_csv/to_json (utils.DataExportMixin)
 from ultralytics_clone.utils.metrics.ap import ap_per_class
-
-
-class DataExportMixin:
-    """to_df / to_csv / to_json of `summary(normalize, decimals)` (a list of flat dicts, one per row)."""
-
-    def to_df(self, normalize: bool = False, decimals: int = 5):
-        """The summary as a pandas DataFrame (pandas is optional: pip install pandas)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.summary(normalize=normalize, decimals=decimals))
-
-    def to_csv(self, normalize: bool = False, decimals: int = 5) -> str:
-        """The summary as CSV text with a header row."""
-        rows = self.summary(normalize=normalize, decimals=decimals)
-        buf = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        return buf.getvalue()
-
-    def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
-        """The summary as a JSON array of objects."""
-        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
 
 
 class Metric:

@@ -273,3 +273,13 @@ def test_focal_varifocal_and_rle_losses():
     per_kpt = 2 * math.log(0.5) + 2 * math.log(2)  # log sigma terms plus the Laplace constant, at zero error
     assert math.isclose(RLELoss()(sigma, log_phi, err, vis).item(), per_kpt, rel_tol=1e-5)
     assert math.isclose(RLELoss(size_average=False)(sigma, log_phi, err, vis).item(), 3 * per_kpt, rel_tol=1e-5)
+
+
+def test_benchmark_quantize_spelling():
+    from ultralytics_clone.utils.benchmarks import _precision
+    from ultralytics_clone.utils.errors import ConfigError
+
+    assert _precision(None, True, False) == (True, False) and _precision(16, False, False) == (True, False)
+    assert _precision("int8", False, False) == (False, True) and _precision("fp32", True, True) == (False, False)
+    with pytest.raises(ConfigError, match="quantize=4"):
+        _precision(4, False, False)

@@ -46,6 +46,11 @@ SYNTHETIC_COCO = (
 TRACKERS = "only the ByteTrack and BoT-SORT trackers are in this release (tracker=bytetrack.yaml / botsort.yaml)"
 SAM2 = "SAM 2 (image and video predictors) is not in this release; SAM and MobileSAM are (models.sam.Predictor)"
 SAM3 = "SAM 3 (concept and video segmentation) is not in this release; SAM and MobileSAM are (models.sam.Predictor)"
+NOOP_CALLBACKS = (
+    "the reference's do-nothing default callback per event is not provided: a callback registry starts with an "
+    "empty list per event (utils.callbacks.base.default_callbacks()), so there is nothing to call; the event names "
+    "are in utils.callbacks.EVENTS"
+)
 MULTI = "training several models in one run (MultiTrainer) is not in this release"
 
 OUT_OF_SCOPE: dict[str, dict[str, str]] = {
@@ -138,6 +143,26 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
     "ultralytics_clone.utils.loss": {
         "BCEDiceLoss": SEMANTIC, "MultiChannelDiceLoss": SEMANTIC, "SemanticSegmentationLoss": SEMANTIC,
         "DepthLoss26": DEPTH, "TVPDetectLoss": OPEN_VOCAB, "TVPSegmentLoss": OPEN_VOCAB,
+    },
+    "ultralytics_clone.utils.callbacks.base": dict.fromkeys(
+        ("on_pretrain_routine_start", "on_pretrain_routine_end", "on_train_start", "on_train_epoch_start",
+         "on_train_batch_start", "optimizer_step", "on_before_zero_grad", "on_train_batch_end", "on_train_epoch_end",
+         "on_fit_epoch_end", "on_model_save", "on_train_end", "on_params_update", "teardown", "on_val_start",
+         "on_val_batch_start", "on_val_batch_end", "on_val_end", "on_predict_start", "on_predict_batch_start",
+         "on_predict_postprocess_end", "on_predict_batch_end", "on_predict_end", "on_export_start", "on_export_end"),
+        NOOP_CALLBACKS,
+    ),
+    "ultralytics_clone.utils.benchmarks": {
+        "ProfileModels": "ProfileModels (TensorRT/ONNX speed tables) is not in this release; benchmark() validates "
+                         "and times every supported export format",
+    },
+    "ultralytics_clone.engine.exporter": {
+        "QNNModel": EXPORT_ONLY, "ClassMapModel": EXPORT_ONLY, "ExportWrapper": EXPORT_ONLY,
+        "QUANTIZE_PRECISIONS": QUANTIZE, "W8A16_FORMATS": QUANTIZE, "W8A32_FORMATS": QUANTIZE,
+        "FP32_UNSUPPORTED_FORMATS": "every export format in this release writes FP32; the formats that cannot are "
+                                    "not in this release",
+        "EXPORT_ENVS": "this package installs nothing for an export format: a missing optional runtime raises an "
+                       "error naming its pip extra",
     },
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},

@@ -336,3 +336,7 @@ def check_format(fmt: Any) -> str:
 
 __all__ = ["Exporter", "NMSModel", "export_formats", "try_export", "validate_args", "check_format",
            "FP16_FORMATS", "INT8_FORMATS"]  # fmt: skip
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

@@ -244,16 +244,17 @@ class Model(nn.Module):
         args = self._args_for(custom, kwargs, "export")
         return exporter_cls(overrides=args, _callbacks=self.callbacks)(model=self.model)
 
-    def benchmark(self, **kwargs: Any) -> Any:
-        """Export to each format, validate and time it (utils.benchmarks.benchmark); one row per format."""
+    def benchmark(self, data: str | None = None, format: str = "", verbose: bool = False, **kwargs: Any) -> Any:
+        """Export to each format (or just `format`), validate on `data` and time it (utils.benchmarks.benchmark);
+        one row per format."""
         self._check_is_pytorch_model("benchmark")
         benchmark = _engine("ultralytics_clone.utils.benchmarks", "benchmark", "benchmark", "utils.benchmarks")
         from ultralytics_clone.cfg import DEFAULT_CFG_DICT
 
         args = {**DEFAULT_CFG_DICT, **_as_dict(getattr(self.model, "args", None)), "verbose": False, **kwargs}
-        return benchmark(model=self, data=kwargs.get("data"), imgsz=args["imgsz"], half=args["half"],
-                         int8=args["int8"], device=args["device"], verbose=kwargs.get("verbose", False),
-                         format=kwargs.get("format", ""))  # fmt: skip
+        return benchmark(model=self, data=data, imgsz=args["imgsz"], quantize=kwargs.get("quantize"),
+                         half=args["half"], int8=args["int8"], device=args["device"], verbose=verbose,
+                         format=format)  # fmt: skip
 
     def embed(self, source: Any = None, stream: bool = False, **kwargs: Any) -> Any:
         """Feature vectors instead of detections: predict() with `embed` set to the layer before the head."""

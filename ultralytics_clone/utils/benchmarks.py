@@ -19,15 +19,33 @@ _METRIC = {"detect": "metrics/mAP50-95(B)", "segment": "metrics/mAP50-95(M)", "p
            "obb": "metrics/mAP50-95(B)", "classify": "metrics/accuracy_top5"}  # fmt: skip
 
 
-def benchmark(model: Any = "yolo11n.pt", data: str | None = None, imgsz: int = 160, half: bool = False,
-              int8: bool = False, device: Any = "cpu", verbose: bool = False, eps: float = 1e-3, format: str = "",
-              **kwargs: Any) -> list[dict[str, Any]]:  # fmt: skip
+def _precision(quantize: int | str | None, half: bool, int8: bool) -> tuple[bool, bool]:
+    """(half, int8) after applying `quantize`; ConfigError naming the accepted values otherwise."""
+    if quantize is None:
+        return half, int8
+    key = str(quantize).lower()
+    if key in {"32", "fp32"}:
+        return False, False
+    if key in {"16", "fp16", "half"}:
+        return True, False
+    if key in {"8", "int8"}:
+        return False, True
+    from ultralytics_clone.utils.errors import ConfigError
+
+    raise ConfigError(f"quantize={quantize!r} is not valid: use 32 or 'fp32', 16 or 'fp16', 8 or 'int8'.")
+
+
+def benchmark(model: Any = "yolo11n.pt", data: str | None = None, imgsz: int = 160, quantize: int | str | None = None,
+              device: Any = "cpu", verbose: bool = False, eps: float = 1e-3, format: str = "", half: bool = False,
+              int8: bool = False, **kwargs: Any) -> list[dict[str, Any]]:  # fmt: skip
     """One row per format (all of FORMATS, or just `format`): Format, Status, Size (MB), the task's metric,
     Inference time (ms/im), FPS, and Error when the format failed (a failure is a row, never an exception).
 
     `data` defaults to the task's built-in set; `verbose=True` (or a float floor) raises when a successful format
-    scores below that floor, as a quick regression check.
+    scores below that floor, as a quick regression check. `quantize` (Ultralytics' spelling) is 32/'fp32' (default
+    precision), 16/'fp16' (same as half=True) or 8/'int8' (same as int8=True).
     """
+    half, int8 = _precision(quantize, half, int8)
     from ultralytics_clone.cfg import TASK2DATA
     from ultralytics_clone.engine.model import Model
     from ultralytics_clone.models.yolo.model import YOLO
@@ -90,3 +108,8 @@ def format_table(rows: list[dict[str, Any]], title: str = "") -> str:
 
 
 __all__ = ["benchmark", "format_table", "FORMATS"]
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

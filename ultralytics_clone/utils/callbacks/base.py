@@ -119,3 +119,8 @@ def add_integration_callbacks(instance: Any) -> None:
         for event, func in module.active_callbacks().items():
             if func not in instance.callbacks.setdefault(event, []):
                 instance.callbacks[event].append(func)
+
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

@@ -283,3 +283,27 @@ def test_benchmark_quantize_spelling():
     assert _precision("int8", False, False) == (False, True) and _precision("fp32", True, True) == (False, False)
     with pytest.raises(ConfigError, match="quantize=4"):
         _precision(4, False, False)
+
+
+def test_patches_and_results_out_of_scope_arguments(tmp_path):
+    import numpy as np
+    import torch
+
+    from ultralytics_clone.cfg import get_cfg
+    from ultralytics_clone.engine.results import Results
+    from ultralytics_clone.utils import patches
+
+    img = np.full((8, 8, 3), 7, np.uint8)
+    f = tmp_path / "ünïcode.png"
+    assert patches.imwrite(f, img) and patches.imread(f).tolist() == img.tolist()
+    patches.torch_save({"w": torch.ones(2)}, tmp_path / "w.pt")
+    assert torch.equal(patches.torch_load(tmp_path / "w.pt")["w"], torch.ones(2))
+    torch.save({"bad": subprocess.Popen}, tmp_path / "evil.pt")
+    with pytest.raises(Exception, match="(?i)weights only|unsupported global|not allowed"):
+        patches.torch_load(tmp_path / "evil.pt", weights_only=False)  # never unpickles arbitrary globals
+    args = get_cfg()
+    with patches.override_configs(args, {"imgsz": 32}):
+        assert args.imgsz == 32
+    assert args.imgsz == 640
+    with pytest.raises(NotInScopeError, match="semantic"):
+        Results(img, "x.jpg", {0: "a"}, semantic_mask=torch.zeros(8, 8))

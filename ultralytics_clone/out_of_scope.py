@@ -51,6 +51,9 @@ NOOP_CALLBACKS = (
     "empty list per event (utils.callbacks.base.default_callbacks()), so there is nothing to call; the event names "
     "are in utils.callbacks.EVENTS"
 )
+TORCH_PATCHES = (
+    "this package never monkey-patches torch or onnx during export; its exporters need no such patch"
+)
 MULTI = "training several models in one run (MultiTrainer) is not in this release"
 
 OUT_OF_SCOPE: dict[str, dict[str, str]] = {
@@ -163,6 +166,19 @@ OUT_OF_SCOPE: dict[str, dict[str, str]] = {
                                     "not in this release",
         "EXPORT_ENVS": "this package installs nothing for an export format: a missing optional runtime raises an "
                        "error naming its pip extra",
+    },
+    "ultralytics_clone.engine.results": {"SemanticMask": SEMANTIC, "DepthMap": DEPTH},
+    "ultralytics_clone.data.loaders": {
+        "get_best_youtube_url": "YouTube sources need a third-party stream extractor and are not supported; pass the "
+                                "video file or a direct stream URL",
+    },
+    "ultralytics_clone.utils.plotting": {
+        "colorize_depth": DEPTH, "plot_depth_panels": DEPTH, "plt_color_scatter": TUNER,
+        "class_activation_map": "class activation maps are not in this release (feature_visualization shows layer "
+                                "outputs)",
+    },
+    "ultralytics_clone.utils.patches": {
+        "arange_patch": TORCH_PATCHES, "onnx_export_patch": TORCH_PATCHES,
     },
     "ultralytics_clone.engine.tuner": {"Tuner": TUNER},
     "ultralytics_clone.engine.trainer": {"MultiTrainer": MULTI},

@@ -495,3 +495,7 @@ __all__ = [
     "SourceTypes", "LoadImagesAndVideos", "LoadStreams", "LoadPilAndNumpy", "LoadTensor", "LoadScreenshots",
     "LOADERS", "autocast_list", "check_source", "load_inference_source", "expand_paths", "read_image",
 ]  # fmt: skip
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

@@ -24,7 +24,11 @@ class Results:
     def __init__(self, orig_img: np.ndarray, path: str, names: dict[int, str], boxes: torch.Tensor | None = None,
                  masks: torch.Tensor | None = None, probs: torch.Tensor | None = None,
                  keypoints: torch.Tensor | None = None, obb: torch.Tensor | None = None,
-                 speed: dict[str, float] | None = None) -> None:  # fmt: skip
+                 speed: dict[str, float] | None = None, semantic_mask: Any = None, depth: Any = None) -> None:  # fmt: skip
+        if semantic_mask is not None or depth is not None:  # Ultralytics' semantic and depth tasks
+            from ultralytics_clone.out_of_scope import not_in_scope
+
+            raise not_in_scope(__name__, "SemanticMask" if semantic_mask is not None else "DepthMap")
         self.orig_img = orig_img
         self.orig_shape = tuple(orig_img.shape[:2])
         self.path = str(path)
@@ -35,8 +39,13 @@ class Results:
         self.save_dir: str | None = None
         self._keys = ("boxes", "masks", "probs", "keypoints", "obb")
 
-    def update(self, boxes=None, masks=None, probs=None, obb=None, keypoints=None) -> None:
-        """Replace the given views (raw tensors; boxes are clipped to the image)."""
+    def update(self, boxes=None, masks=None, probs=None, obb=None, keypoints=None, semantic_mask=None, depth=None) -> None:
+        """Replace the given views (raw tensors; boxes are clipped to the image). `semantic_mask` and `depth` belong
+        to tasks not in this release and raise NotInScopeError when given."""
+        if semantic_mask is not None or depth is not None:
+            from ultralytics_clone.out_of_scope import not_in_scope
+
+            raise not_in_scope(__name__, "SemanticMask" if semantic_mask is not None else "DepthMap")
         if boxes is not None:
             boxes = boxes.clone() if isinstance(boxes, torch.Tensor) else np.copy(boxes)
             h, w = self.orig_shape
@@ -87,10 +96,10 @@ class Results:
 
     # ------------------------------------------------------------------------------------------------- rendering
     def plot(self, conf: bool = True, line_width: int | None = None, font_size: float | None = None,
-             font: str = "Arial.ttf", pil: bool = False, img: np.ndarray | None = None, im_gpu: Any = None,
-             kpt_radius: int = 5, kpt_line: bool = True, labels: bool = True, boxes: bool = True, masks: bool = True,
-             probs: bool = True, show: bool = False, save: bool = False, filename: str | None = None,
-             color_mode: str = "class", txt_color: tuple = (255, 255, 255)) -> np.ndarray:  # fmt: skip
+             font: str = "Arial.ttf", pil: bool = False, img: np.ndarray | None = None, kpt_radius: int = 5,
+             kpt_line: bool = True, labels: bool = True, boxes: bool = True, masks: bool = True, probs: bool = True,
+             show: bool = False, save: bool = False, filename: str | None = None, color_mode: str = "class",
+             txt_color: tuple = (255, 255, 255), im_gpu: Any = None) -> np.ndarray:  # fmt: skip
         """The image with predictions drawn (BGR uint8 HxWx3; orig_img is left untouched, `img` is drawn on).
 
         color_mode 'class' colours by class, 'instance' by detection index (or track id); `im_gpu` is accepted for
@@ -291,3 +300,7 @@ def _np(x: Any) -> np.ndarray:
 
 
 __all__ = ["Results", "BaseTensor", "Boxes", "Masks", "Keypoints", "Probs", "OBB"]
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

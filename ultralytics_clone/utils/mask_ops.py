@@ -60,8 +60,11 @@ def process_mask_native(protos: torch.Tensor, masks_in: torch.Tensor, bboxes: to
     return crop_mask(masks, bboxes[:, :4].float()).gt_(0.0)
 
 
-def scale_masks(masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = None, padding: bool = True) -> torch.Tensor:
-    """Masks (Tensor[B, C, h, w]) of a letterboxed image: padding cropped, resized to shape (h0, w0).
+def scale_masks(
+    masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = None, padding: bool = True, mode: str = "bilinear"
+) -> torch.Tensor:
+    """Masks (Tensor[B, C, h, w]) of a letterboxed image: padding cropped, resized to shape (h0, w0) with
+    F.interpolate `mode` ('bilinear', 'nearest'...).
 
     ratio_pad (gain or (gain_h, gain_w), (pad_w, pad_h)) is the letterbox that was applied (the loader's order);
     computed for a centred letterbox when None.
@@ -83,7 +86,8 @@ def scale_masks(masks: torch.Tensor, shape: tuple, ratio_pad: tuple | None = Non
     masks = masks[..., top:bottom, left:right]
     if masks.shape[0] * masks.shape[1] == 0:
         return masks.new_zeros((*masks.shape[:2], *shape[:2])).float()
-    return F.interpolate(masks.float(), shape[:2], mode="bilinear", align_corners=False)
+    align = False if mode in {"linear", "bilinear", "bicubic", "trilinear"} else None
+    return F.interpolate(masks.float(), shape[:2], mode=mode, align_corners=align)
 
 
 def _gains(gain: Any) -> tuple[float, float]:

@@ -365,3 +365,7 @@ def feature_visualization(x: Any, module_type: str, stage: int, n: int = 32, sav
 
 
 __all__ = ["Colors", "colors", "Annotator", "save_one_box", "feature_visualization", "can_show"]
+
+from ultralytics_clone.out_of_scope import module_getattr  # noqa: E402  (reference names left out: clear error)
+
+__getattr__ = module_getattr(__name__)

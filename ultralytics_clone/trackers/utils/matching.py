@@ -6,10 +6,15 @@ from typing import Any
 
 import numpy as np
 
-try:  # the Jonker-Volgenant solver, faster on large matrices; scipy is used when it is not installed
-    import lap
-except ImportError:
-    lap = None
+
+def _lap() -> Any:
+    """The optional `lap` package (Jonker-Volgenant solver, faster on large matrices), imported on first use so that
+    importing the trackers loads no optional extra; None when it is not installed (scipy is used then)."""
+    try:
+        import lap
+    except ImportError:
+        return None
+    return lap
 
 
 def _scipy_assignment(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +35,8 @@ def linear_assignment(cost_matrix: np.ndarray, thresh: float, use_lap: bool = Tr
     n, m = cost.shape[:2] if cost.ndim == 2 else (0, 0)
     if cost.size == 0:
         return np.empty((0, 2), dtype=int), np.arange(n), np.arange(m)
-    if use_lap and lap is not None:
+    lap = _lap() if use_lap else None
+    if lap is not None:
         _, x, y = lap.lapjv(cost, extend_cost=True, cost_limit=thresh)
         rows = np.flatnonzero(x >= 0)
         matches = np.stack([rows, x[rows]], 1).astype(int)

@@ -16,6 +16,9 @@ os.environ["YOLO_CONFIG_DIR"] = str(SESSION_DIR / "config")
 os.environ.setdefault("YOLO_VERBOSE", "true")
 os.environ.pop("YOLO_OFFLINE", None)
 os.environ.pop("YOLO_ASSETS_URL", None)
+# One intra-op thread for torch/OpenMP here and in CLI subprocesses: the suite's tensors are tiny, and on a loaded
+# 2-core machine OpenMP's spinning threads made small convolutions orders of magnitude slower (tests timed out).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ultralytics"
 if not FIXTURES.is_dir():  # a checkout with shared/ inside it

@@ -1,0 +1,18 @@
+"""The scenario scripts in examples/ run as written, at tiny sizes."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_custom_trainer_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "custom_trainer.py"), run_name="example")["main"](epochs=2, imgsz=64)
+    groups = out["optimizer"].param_groups
+    assert len(groups) == 6  # biases / decayed / norm weights, each split into backbone and head
+    assert abs(groups[3]["lr"] - 10 * groups[0]["lr"]) < 1e-9 * max(1.0, groups[0]["lr"])
+    assert any(n.startswith("model.0.") for n in out["moved"]), "the backbone trains once unfrozen"
+    assert any(n.startswith("model.23.") for n in out["moved"]), "the head trains"

@@ -7,6 +7,8 @@ second epoch's image count over its wall time (on_train_epoch_start -> on_train_
 epoch's caches and the final validation are excluded. Peak memory is the run process's maximum resident set size.
 The median over runs is printed. Reference: Ultralytics 8.4.190 trains this setting at about 10 img/s with about
 2.1 GB peak memory on this machine class.
+Measured once here (2 cores shared by about 8 busy processes, load average 13, so the speed says little):
+`python benchmarks/train.py --runs 1` -> 0.19 img/s, peak memory 2.12 GB.
 """
 
 from __future__ import annotations

@@ -16,3 +16,13 @@ def test_custom_trainer_example(tmp_path, monkeypatch):
     assert abs(groups[3]["lr"] - 10 * groups[0]["lr"]) < 1e-9 * max(1.0, groups[0]["lr"])
     assert any(n.startswith("model.0.") for n in out["moved"]), "the backbone trains once unfrozen"
     assert any(n.startswith("model.23.") for n in out["moved"]), "the head trains"
+
+
+def test_export_deploy_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "export_deploy.py"), run_name="example")["main"](imgsz=64)
+    ref = out["reference"].boxes
+    for fmt in ("onnx", "torchscript"):
+        boxes = out[fmt].boxes
+        assert len(boxes) == len(ref) > 0
+        assert (boxes.xyxy - ref.xyxy).abs().max() < 0.5  # pixels: the exported graph computes the same boxes

@@ -1,6 +1,6 @@
 """Offline quickstart: train YOLO11n from its YAML on the built-in shapes dataset, validate it, predict on images.
 
-    python examples/quickstart.py                 # 50 epochs at imgsz 128: about 45 s on 2 CPU cores, mAP50 ~0.4
+    python examples/quickstart.py                 # 50 epochs at imgsz 128: about 45 s on 2 CPU cores, mAP50 0.26-0.37
     python examples/quickstart.py --epochs 1 --imgsz 64
 
 Nothing is downloaded: the dataset is generated into settings["datasets_dir"] on first use. The built-in set has only

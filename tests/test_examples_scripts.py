@@ -26,3 +26,11 @@ def test_export_deploy_example(tmp_path, monkeypatch):
         boxes = out[fmt].boxes
         assert len(boxes) == len(ref) > 0
         assert (boxes.xyxy - ref.xyxy).abs().max() < 0.5  # pixels: the exported graph computes the same boxes
+
+
+def test_callbacks_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "callbacks.py"), run_name="example")["main"](epochs=2, imgsz=64)
+    assert [h["epoch"] for h in out["history"]][:2] == [1, 2]
+    assert "metrics/mAP50(B)" in out["history"][0]
+    assert len(out["counts"]) == 2

@@ -1,11 +1,12 @@
 """Offline quickstart: train YOLO11n from its YAML on the built-in shapes dataset, validate it, predict on images.
 
-    python examples/quickstart.py                 # 50 epochs at imgsz 128: about 45 s on 2 CPU cores, mAP50 0.26-0.37
+    python examples/quickstart.py                 # 100 epochs at imgsz 96: about 1 min on 2 CPU cores, mAP50 0.40-0.46
     python examples/quickstart.py --epochs 1 --imgsz 64
 
 Nothing is downloaded: the dataset is generated into settings["datasets_dir"] on first use. The built-in set has only
 32 training images, so the recipe steps the optimizer every batch (nbs=batch) and leaves mosaic off: with the
-defaults (nbs=64, mosaic=1.0) a model from scratch needs far more epochs before it finds anything.
+defaults (nbs=64, mosaic=1.0) a model from scratch needs far more epochs before it finds anything. 100 epochs at
+imgsz 96 (about the compute of 50 at 128) learn clearly on every seed tried: 50 epochs at 128 gave mAP50 0.26-0.37.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ultralytics_clone import YOLO
 from ultralytics_clone.data.checks import check_det_dataset
 
 
-def main(epochs: int = 50, imgsz: int = 128, batch: int = 8, workers: int = 0) -> dict:
+def main(epochs: int = 100, imgsz: int = 96, batch: int = 8, workers: int = 0) -> dict:
     model = YOLO("yolo11n.yaml")
     model.train(data="shapes-det.yaml", epochs=epochs, imgsz=imgsz, batch=batch, workers=workers, nbs=batch, mosaic=0.0)
     metrics = model.val(data="shapes-det.yaml", imgsz=imgsz, batch=batch, workers=workers)
@@ -32,8 +33,8 @@ def main(epochs: int = 50, imgsz: int = 128, batch: int = 8, workers: int = 0) -
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="ultralytics_clone offline quickstart")
-    parser.add_argument("--epochs", type=int, default=50)
-    parser.add_argument("--imgsz", type=int, default=128)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--imgsz", type=int, default=96)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--workers", type=int, default=0)
     a = parser.parse_args()

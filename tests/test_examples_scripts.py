@@ -34,3 +34,10 @@ def test_callbacks_example(tmp_path, monkeypatch):
     assert [h["epoch"] for h in out["history"]][:2] == [1, 2]
     assert "metrics/mAP50(B)" in out["history"][0]
     assert len(out["counts"]) == 2
+
+
+def test_explorer_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "explorer.py"), run_name="example")["main"](uri=str(tmp_path / "db"))
+    assert len(out["similar"]) == 3
+    assert out["label"] and all(out["label"] in labels for labels in out["matches"]["labels"])

@@ -41,3 +41,10 @@ def test_explorer_example(tmp_path, monkeypatch):
     out = runpy.run_path(str(EXAMPLES / "explorer.py"), run_name="example")["main"](uri=str(tmp_path / "db"))
     assert len(out["similar"]) == 3
     assert out["label"] and all(out["label"] in labels for labels in out["matches"]["labels"])
+
+
+def test_track_video_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results = runpy.run_path(str(EXAMPLES / "track_video.py"), run_name="example")["main"](imgsz=64, conf=0.0)
+    assert len(results) == 12  # one Results per frame of the written clip
+    assert all(r.boxes.is_track for r in results)  # track mode marks every frame, even one without confirmed tracks

@@ -49,8 +49,10 @@ def _rows(run: Path) -> list[dict]:
 
 
 def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
-    whole, killed = _child(tmp_path, "whole", "whole"), _child(tmp_path, "killed", "kill")
-    err_w, err_k = whole.communicate(timeout=800)[1], killed.communicate(timeout=800)[1]
+    whole = _child(tmp_path, "whole", "whole")  # one after the other: the two runs share the data set's caches
+    err_w = whole.communicate(timeout=800)[1]
+    killed = _child(tmp_path, "killed", "kill")
+    err_k = killed.communicate(timeout=800)[1]
     assert whole.returncode == 0, err_w[-3000:]
     assert killed.returncode == -9, err_k[-3000:]
     assert [r["epoch"] for r in _rows(tmp_path / "killed")] == ["1", "2"]

@@ -177,11 +177,11 @@ def test_17_keypoint_pose_draws_its_skeleton():
     rng = np.random.default_rng(0)
     kpts = np.concatenate([rng.uniform(20, 180, (17, 2)), np.ones((17, 1))], 1)
     img = np.zeros((200, 200, 3), np.uint8)
-    a, b = Annotator(img), Annotator(img)
+    a, b = Annotator(img.copy()), Annotator(img.copy())  # the Annotator draws on the array it is given
     a.kpts(kpts, kpt_line=False)
     b.kpts(kpts, kpt_line=True)
     assert (b.result() != a.result()).any()  # the limbs add pixels beyond the dots
-    c, d = Annotator(img), Annotator(img)
+    c, d = Annotator(img.copy()), Annotator(img.copy())
     c.kpts(kpts[:4], kpt_line=False)
     d.kpts(kpts[:4], kpt_line=True)
     assert np.array_equal(c.result(), d.result())  # other layouts: dots only

@@ -9,13 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import FIXTURES
 from ultralytics_clone.models.sam import SAM
 from ultralytics_clone.models.sam.build import build_mobile_sam, build_sam, build_sam_vit_b
 from ultralytics_clone.models.sam.modules import ImageEncoderViT
 from ultralytics_clone.utils.errors import CheckpointError, ConfigError
 
-SAM_FIX = FIXTURES.parent / "sam"
+# located as conftest locates shared/ (importing tests.conftest would run it a second time: a new session folder)
+_SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not _SHARED.is_dir():  # a checkout with shared/ inside it
+    _SHARED = Path(__file__).resolve().parents[1] / "shared"
+SAM_FIX = _SHARED / "fixtures" / "sam"
 CKPT = SAM_FIX / "random_mobile_sam.pt"
 BOXES = [[151, 92, 210, 151], [30, 160, 94, 224]]
 

@@ -21,12 +21,12 @@ import cv2
 import torch
 
 
-def make_data(root: Path, n: int) -> Path:
-    """root/images/train with n 640x512 JPEGs (+ labels) made from shapes-det; returns the image folder."""
+def make_data(root: Path, n: int, split: str = "train") -> Path:
+    """root/images/<split> with n 640x512 JPEGs (+ labels) made from shapes-det; returns the image folder."""
     from ultralytics_clone.data.synthetic import build_synthetic
 
     src = build_synthetic("shapes-det", root / "src", n_train=min(n, 64), n_val=1)
-    img_dir, lbl_dir = root / "images" / "train", root / "labels" / "train"
+    img_dir, lbl_dir = root / "images" / split, root / "labels" / split
     img_dir.mkdir(parents=True)
     lbl_dir.mkdir(parents=True)
     files = sorted((src / "images" / "train").glob("*.jpg"))

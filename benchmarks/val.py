@@ -14,32 +14,23 @@ from __future__ import annotations
 
 import argparse
 import platform
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
-FIXTURE = Path("/work/shared/fixtures/ultralytics/yolo11n.pt")
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = next((p for p in (ROOT.parent / "shared/fixtures/ultralytics/yolo11n.pt",
+                            ROOT / "shared/fixtures/ultralytics/yolo11n.pt") if p.exists()), ROOT / "yolo11n.pt")  # fmt: skip
 
 
 def make_data(root: Path, n: int) -> Path:
     """A data-set yaml over n 640x512 JPEGs (+ labels) made from shapes-det; returns the yaml path."""
-    from ultralytics_clone.data.synthetic import build_synthetic
+    from dataloader import make_data as make_images  # benchmarks/dataloader.py: the same drawn images
 
-    src = build_synthetic("shapes-det", root / "src", n_train=min(n, 64), n_val=1)
-    img_dir, lbl_dir = root / "images" / "val", root / "labels" / "val"
-    img_dir.mkdir(parents=True)
-    lbl_dir.mkdir(parents=True)
-    files = sorted((src / "images" / "train").glob("*.jpg"))
-    for i in range(n):
-        f = files[i % len(files)]
-        im = cv2.resize(cv2.imread(str(f)), (640, 512), interpolation=cv2.INTER_LINEAR)
-        cv2.imwrite(str(img_dir / f"{i:05d}.jpg"), im, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        shutil.copy(src / "labels" / "train" / f"{f.stem}.txt", lbl_dir / f"{i:05d}.txt")
+    make_images(root, n, split="val")
     yaml = root / "data.yaml"
     yaml.write_text(f"path: {root}\ntrain: images/val\nval: images/val\nnames:\n  0: circle\n  1: square\n  2: triangle\n")
     return yaml

@@ -145,7 +145,7 @@ def test_broken_torchvision_ops_fall_back(monkeypatch, fresh_backend):
     ref = _reference(pred, 0.3, 0.5, nc=4)
     warnings = []
     monkeypatch.setattr(nms_mod.LOGGER, "warning", lambda msg, *a, **k: warnings.append(msg))
-    monkeypatch.setattr(torchvision.ops, "nms", broken)
+    monkeypatch.setattr(torch.ops.torchvision, "nms", broken)  # the compiled op the NMS calls
     for o, r in zip(non_max_suppression(pred.clone(), 0.3, 0.5, nc=4), ref):
         torch.testing.assert_close(o, r)
     assert len(warnings) == 1 and "torchvision::nms" in warnings[0]

@@ -119,9 +119,9 @@ class BasePredictor(CallbackMixin):
         if isinstance(im, torch.Tensor):
             x = im.to(self.device)
         else:
-            batch = np.stack(self.pre_transform(im))
+            batch = np.stack(self.pre_transform(im))  # BHWC BGR uint8
+            batch = np.ascontiguousarray(batch[..., ::-1].transpose(0, 3, 1, 2))  # BCHW RGB in one uint8 copy
             x = torch.from_numpy(batch).to(self.device, non_blocking=True)
-            x = x.permute(0, 3, 1, 2).flip(1)  # BHWC BGR -> BCHW RGB
         if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
             x = (x[:, :1].float() * 0.299 + x[:, 1:2].float() * 0.587 + x[:, 2:3].float() * 0.114)
             x = x.round() if not isinstance(im, torch.Tensor) else x

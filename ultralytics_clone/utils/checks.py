@@ -145,14 +145,42 @@ def package_version(name: str) -> str | None:
         return None
 
 
+def load_torchvision_ops() -> None:
+    """Register torchvision's compiled operators (torch.ops.torchvision.*) without importing its Python package.
+
+    `import torchvision` also imports torch._dynamo, about a second of a cold `yolo predict`; NMS needs only the
+    library. Raises when torchvision is missing or its library does not load beside this torch.
+    """
+    import importlib.machinery
+    import importlib.util
+
+    import torch
+
+    if "torchvision" in sys.modules:  # imported (its own loader has run), or blocked (None: import fails)
+        if sys.modules["torchvision"] is None:
+            raise ModuleNotFoundError("import of torchvision is blocked (sys.modules['torchvision'] is None)")
+        return
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'torchvision'")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    suffixes = (*importlib.machinery.EXTENSION_SUFFIXES, ".so", ".pyd")
+    libs = [folder / f"{name}{sfx}" for name in ("_C_stable", "_C") for sfx in suffixes]
+    lib = next((p for p in libs if p.is_file()), None)
+    if lib is None:  # an unfamiliar layout: let the package load its own operators
+        import torchvision  # noqa: F401
+    else:
+        torch.ops.load_library(str(lib))
+
+
 def torchvision_status() -> tuple[bool, str]:
-    """(usable, detail): whether torchvision imports and its compiled NMS operator runs beside this torch."""
+    """(usable, detail): whether torchvision's compiled NMS operator loads and runs beside this torch."""
     try:
         import torch
-        import torchvision
 
-        torchvision.ops.nms(torch.zeros((1, 4)), torch.zeros(1), 0.5)
-        return True, torchvision.__version__
+        load_torchvision_ops()
+        torch.ops.torchvision.nms(torch.zeros((1, 4)), torch.zeros(1), 0.5)
+        return True, package_version("torchvision") or "unknown version"
     except Exception as err:  # a broken install raises many kinds of errors; this is a process boundary check
         return False, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
 

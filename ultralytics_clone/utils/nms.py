@@ -129,19 +129,18 @@ def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_th
         return _fast_keep(boxes, groups, iou_thres)
     b = _separated(boxes, groups)
     if _backend() == "torchvision":
-        import torchvision
-
+        nms = torch.ops.torchvision.nms  # loaded by _backend() without importing the torchvision package
         try:
             rank = torch.arange(len(b), 0, -1, dtype=torch.float64, device=b.device)  # distinct: no ties to break
             keep = torch.zeros(len(b), dtype=torch.bool, device=b.device)
             if b.device.type != "cpu":  # the GPU kernel builds the overlap mask in parallel: one call
-                keep[torchvision.ops.nms(b, rank, iou_thres)] = True
+                keep[nms(b, rank, iou_thres)] = True
                 return keep
             # the CPU kernel costs (rows x kept rows) per call, so one call per image keeps it linear in batch size
             start = 0
             for n in torch.bincount(img).tolist():
                 if n:
-                    keep[start + torchvision.ops.nms(b[start : start + n], rank[start : start + n], iou_thres)] = True
+                    keep[start + nms(b[start : start + n], rank[start : start + n], iou_thres)] = True
                 start += n
             return keep
         except RuntimeError as err:  # e.g. compiled without this device's kernels

@@ -1,4 +1,5 @@
-"""Every ```python block in docs/*.md runs as written (blocks marked ```python notest are examples with placeholders)."""
+"""Every ```python block in docs/ runs as written; a block marked ```python notest must say why just above it, in an
+HTML comment starting "<!-- not runnable"."""
 
 from __future__ import annotations
 
@@ -9,15 +10,27 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```", flags=re.S | re.M)
+PAGES = sorted(DOCS.rglob("*.md"))
 CASES = [
-    pytest.param(code, id=f"{md.stem}-{i}")
-    for md in sorted(DOCS.glob("*.md"))
+    pytest.param(code, id=f"{md.relative_to(DOCS).with_suffix('').as_posix()}-{i}")
+    for md in PAGES
     for i, code in enumerate(BLOCK.findall(md.read_text(encoding="utf-8")))
 ]
+NOTEST = re.compile(r"(?:(<!--(?:(?!-->).)*-->)\n)?^```python notest\n", flags=re.S | re.M)
 
 
 def test_docs_have_runnable_blocks():
     assert len(CASES) >= 4
+
+
+def test_every_notest_block_says_why():
+    unexplained = [
+        f"{md.relative_to(DOCS)} block {i}"
+        for md in PAGES
+        for i, m in enumerate(NOTEST.finditer(md.read_text(encoding="utf-8")))
+        if not (m.group(1) or "").startswith("<!-- not runnable")
+    ]
+    assert not unexplained, f"```python notest blocks without a '<!-- not runnable ... -->' reason above: {unexplained}"
 
 
 @pytest.fixture

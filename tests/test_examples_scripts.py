@@ -48,3 +48,29 @@ def test_track_video_example(tmp_path, monkeypatch):
     results = runpy.run_path(str(EXAMPLES / "track_video.py"), run_name="example")["main"](imgsz=64, conf=0.0)
     assert len(results) == 12  # one Results per frame of the written clip
     assert all(r.boxes.is_track for r in results)  # track mode marks every frame, even one without confirmed tracks
+
+
+def test_custom_loss_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "custom_loss.py"), run_name="example")["main"](epochs=1, imgsz=32, fraction=0.5)
+    criterion, counts = out["criterion"], out["counts"]
+    assert type(criterion).__name__ == "RareClassLoss"  # the trainer's model trained with the custom criterion
+    weights = criterion.bce.pos_weight.cpu()
+    assert len(counts) == 3 and counts.sum() > 0
+    expected = [counts.max() / c if c else 1.0 for c in counts]
+    assert all(abs(w - e) < 1e-5 for w, e in zip(weights.tolist(), expected)) and min(weights.tolist()) == 1.0
+    assert out["model"].trainer.best.is_file()
+
+
+def test_ddp_launch_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = runpy.run_path(str(EXAMPLES / "ddp_launch.py"), run_name="example")["main"](
+        epochs=2, imgsz=32, batch=4, fraction=0.25, project=str(tmp_path / "runs"))
+    ranks = out["ranks"]
+    assert sorted(ranks) == ["rank0", "rank1"]  # the script's callback ran in both processes
+    for rows in ranks.values():
+        assert [r["epoch"] for r in rows] == [0, 1] and all(r["world"] == 2 for r in rows)
+        assert rows[1]["trainable"] > rows[0]["trainable"]  # frozen backbone in epoch 0, unfrozen in epoch 1
+    assert ranks["rank0"] == [{**r, "rank": 0} for r in ranks["rank1"]]  # both replicas saw the same model state
+    assert out["trainer"].best.is_file()
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["ranks", "train"]  # one run folder, from rank 0

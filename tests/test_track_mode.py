@@ -277,3 +277,33 @@ def test_cli_track_writes_an_annotated_video(subprocess_env, tmp_path, fixtures_
     cap.release()
     assert n == 20 and abs(fps - FPS) < 0.01
     assert len(read_video(videos[0])) == 20
+
+
+def test_one_tracker_per_stream_with_real_streams(model, scene, tmp_path):
+    """Two video files read as live streams (a .streams list) in one batch: each stream gets its own tracker. Both
+    show the same pictures, so a shared tracker would hand stream A's ids to B's objects; here each stream's ids
+    follow the objects exactly as a tracker on that video alone does, and no id appears in both streams."""
+    frames = read_video(scene[0])[:12]
+    a, b = write_video(tmp_path / "a.mp4", frames), write_video(tmp_path / "b.mp4", frames)
+    (tmp_path / "two.streams").write_text(f"{a}\n{b}\n")
+    solo = ids_and_boxes(model.track(str(a), imgsz=160, tracker="bytetrack.yaml", verbose=False))
+    per_stream: dict[str, list[np.ndarray]] = {}
+    for r in model.track(str(tmp_path / "two.streams"), imgsz=160, tracker="bytetrack.yaml", stream=True,
+                         stream_buffer=True, verbose=False):  # fmt: skip
+        per_stream.setdefault(r.path, []).extend(ids_and_boxes([r]))
+    assert set(per_stream) == {str(a), str(b)} and all(len(v) == 12 for v in per_stream.values())
+    trackers = model.predictor.trackers
+    assert len(trackers) == 2 and trackers[0] is not trackers[1] and [t.frame_id for t in trackers] == [12, 12]
+
+    from test_trackers import id_of
+
+    seen = []
+    for tracks in per_stream.values():
+        pairs = set()  # (id on the video alone, id in this stream) for every tracked box
+        for alone, here in zip(solo, tracks):
+            assert len(here) == len(alone) >= 2
+            pairs |= {(id_of(alone, row[1:5]), int(row[0])) for row in here}
+        solo_ids, stream_ids = zip(*pairs)
+        assert None not in solo_ids and len(set(solo_ids)) == len(set(stream_ids)) == len(pairs), pairs  # one to one
+        seen.append(set(stream_ids))
+    assert seen[0].isdisjoint(seen[1]), seen

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class TrackState:
     """A track's state: New (unconfirmed), Tracked, Lost (kept for re-identification), Removed."""
@@ -37,6 +39,13 @@ class BaseTrack:
         """A new id, unique until reset_id()."""
         BaseTrack._count += 1
         return BaseTrack._count
+
+    @staticmethod
+    def _next_ids(n: int) -> np.ndarray:
+        """n new ids at once: what n calls of next_id() return."""
+        ids = np.arange(BaseTrack._count + 1, BaseTrack._count + n + 1, dtype=np.int64)
+        BaseTrack._count += n
+        return ids
 
     def activate(self, *args: Any) -> None:
         """Start the track (motion-model subclasses define it)."""

@@ -12,9 +12,12 @@ from typing import Any
 import numpy as np
 
 from ultralytics_clone.trackers.byte_tracker import BYTETracker, STrack, _Detections
+from ultralytics_clone.trackers.track_table import Rows, TrackTable, blend_features, normalise
 from ultralytics_clone.trackers.utils import matching
 from ultralytics_clone.trackers.utils.gmc import GMC
 from ultralytics_clone.trackers.utils.kalman_filter import KalmanFilterXYWH
+
+FEATURE_ALPHA = 0.9  # weight of the smoothed appearance feature against a new one
 
 
 class BOTrack(STrack):
@@ -28,7 +31,7 @@ class BOTrack(STrack):
         self.smooth_feat: np.ndarray | None = None
         self.curr_feat: np.ndarray | None = None
         self.features: deque = deque([], maxlen=feat_history)
-        self.alpha = 0.9
+        self.alpha = FEATURE_ALPHA
         if feat is not None:
             self.update_features(feat)
 
@@ -66,8 +69,20 @@ class BOTrack(STrack):
         ret[:, :2] -= ret[:, 2:] / 2
         return ret
 
-    def convert_coords(self, tlwh: np.ndarray) -> np.ndarray:
-        return self.tlwh_to_xywh(tlwh)
+    @staticmethod
+    def _measure(tlwh: np.ndarray) -> np.ndarray:
+        return BOTrack.tlwh_to_xywh(tlwh)
+
+    @classmethod
+    def _from_table(cls, table: TrackTable, kalman_filter: Any) -> list[BOTrack]:
+        """A tracker's table rows as track objects (snapshots), with their latest and smoothed features."""
+        tracks = super()._from_table(table, kalman_filter)
+        for k, t in enumerate(tracks):
+            smooth = None if table.smooth_feat is None or np.isnan(table.smooth_feat[k, 0]) else table.smooth_feat[k]
+            curr = None if smooth is None else table.curr_feat[k]
+            t.smooth_feat, t.curr_feat, t.alpha = smooth, curr, FEATURE_ALPHA
+            t.features = deque([] if curr is None else [curr], maxlen=50)
+        return tracks
 
     @staticmethod
     def tlwh_to_xywh(tlwh: np.ndarray) -> np.ndarray:
@@ -99,7 +114,7 @@ class BOTSORT(BYTETracker):
         feats = self.encoder(img, dets) if self.encoder is not None else None
         return BOTrack._from_rows(dets.coords, dets.conf, dets.cls, feats)
 
-    def get_dists(self, tracks: list, detections: list) -> np.ndarray:
+    def get_dists(self, tracks: Any, detections: Any) -> np.ndarray:
         """IoU cost (score-fused), lowered by appearance where both are close in space and look alike."""
         dists = matching.iou_distance(tracks, detections)
         far = dists > (1 - self.proximity_thresh)
@@ -115,14 +130,27 @@ class BOTSORT(BYTETracker):
     def multi_predict(self, tracks: list) -> None:
         BOTrack.multi_predict(tracks)
 
-    def _compensate_motion(self, tracks: list, img: np.ndarray, dets: _Detections) -> None:
-        """Move predicted tracks by the camera motion GMC measures between the previous frame and `img`."""
+    def _det_features(self, dets: _Detections, img: np.ndarray | None) -> np.ndarray | None:
+        """The detections' L2-normalised appearance features, when re-identification is on and features came."""
+        feats = self.encoder(img, dets) if self.encoder is not None else None
+        return None if feats is None else normalise(feats)
+
+    def _take_features(self, work: TrackTable, rows: np.ndarray, feats: np.ndarray) -> None:
+        """Matched tracks take the detection's feature as their latest and blend it into the smoothed one."""
+        if work.smooth_feat is None:
+            work.smooth_feat = np.full((len(work), feats.shape[1]), np.nan)
+            work.curr_feat = work.smooth_feat.copy()
+        work.smooth_feat[rows] = blend_features(work.smooth_feat[rows], feats, FEATURE_ALPHA)
+        work.curr_feat[rows] = feats
+
+    def _compensate_motion(self, work: TrackTable, img: np.ndarray, dets: _Detections) -> None:
+        """Move all tracks by the camera motion GMC measures between the previous frame and `img`."""
         boxes = dets.coords[:, :4].copy()
         boxes[:, :2] -= boxes[:, 2:4] / 2
         boxes[:, 2:4] += boxes[:, :2]  # xywh -> xyxy (the axis-aligned part for rotated boxes)
         warp = self.gmc.apply(img, boxes)
-        if tracks and not np.allclose(warp, np.eye(2, 3)):
-            warp_tracks(tracks, warp)
+        if len(work) and not np.allclose(warp, np.eye(2, 3)):
+            work.mean[:], work.cov = warp_states(work.mean, work.cov, warp)
 
     def reset(self) -> None:
         """Forget every track and the previous frame."""
@@ -137,19 +165,21 @@ class _DetectorFeatures:
         return dets.feats
 
 
-def _all_have(tracks: list, attr: str) -> bool:
+def _all_have(tracks: Any, attr: str) -> bool:
+    """Whether every track (or every row of a Rows) has a feature `attr`."""
+    if isinstance(tracks, Rows):
+        feats = getattr(tracks, attr)
+        return feats is not None and not np.isnan(feats[:, 0]).any()
     return all(getattr(t, attr, None) is not None for t in tracks)
 
 
-def warp_tracks(tracks: list, warp: np.ndarray) -> None:
-    """Apply a 2x3 affine camera motion to tracks' (x, y, w, h) Kalman means and covariances, all at once."""
+def warp_states(mean: np.ndarray, cov: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 2x3 affine camera motion applied to (x, y, w, h) Kalman means (N, 8) and covariances (N, 8, 8)."""
     rot, shift = warp[:, :2], warp[:, 2]
     big = np.kron(np.eye(4), rot)  # the same 2x2 map on position, size and both velocities
-    mean = np.array([t.mean for t in tracks]) @ big.T
+    mean = mean @ big.T
     mean[:, :2] += shift
-    cov = big @ np.array([t.covariance for t in tracks]) @ big.T
-    for t, m, c in zip(tracks, mean, cov):
-        t.mean, t.covariance = m, c
+    return mean, big @ cov @ big.T
 
 
 __all__ = ["BOTSORT", "BOTrack"]

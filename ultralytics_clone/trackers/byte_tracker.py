@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import deque
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ultralytics_clone.trackers.basetrack import BaseTrack, TrackState
+from ultralytics_clone.trackers.track_table import Rows, TrackTable
 from ultralytics_clone.trackers.utils import matching
 from ultralytics_clone.trackers.utils.kalman_filter import KalmanFilterXYAH
 
@@ -110,10 +112,33 @@ class STrack(BaseTrack):
         self.frame_id = frame_id
         self.score, self.cls, self.angle, self.idx = new_track.score, new_track.cls, new_track.angle, new_track.idx
 
+    @classmethod
+    def _from_table(cls, table: TrackTable, kalman_filter: Any) -> list[STrack]:
+        """A tracker's table rows as track objects (snapshots: changing them does not change the tracker)."""
+        tlwh = cls._state_to_tlwh(table.mean[:, :4])
+        out = []
+        for k in range(len(table)):
+            t = cls.__new__(cls)
+            angle = float(table.angle[k])
+            t.__dict__.update(
+                _tlwh=tlwh[k], kalman_filter=kalman_filter, mean=table.mean[k].copy(), covariance=table.cov[k].copy(),
+                score=float(table.score[k]), tracklet_len=int(table.tracklet_len[k]), cls=float(table.cls[k]),
+                idx=int(table.idx[k]), angle=None if np.isnan(angle) else angle, track_id=int(table.track_id[k]),
+                is_activated=bool(table.activated[k]), state=int(table.state[k]),
+                start_frame=int(table.start_frame[k]), frame_id=int(table.frame_id[k]),
+            )  # fmt: skip
+            out.append(t)
+        return out
+
     # -------------------------------------------------------------------------------------------- coordinates
     def convert_coords(self, tlwh: np.ndarray) -> np.ndarray:
         """Box(es) (.., 4) top-left x, y, w, h -> this track's Kalman measurement space."""
-        return self.tlwh_to_xyah(tlwh)
+        return self._measure(tlwh)
+
+    @staticmethod
+    def _measure(tlwh: np.ndarray) -> np.ndarray:
+        """convert_coords() without a track: top-left boxes -> Kalman measurements (centre x, y, aspect, height)."""
+        return STrack.tlwh_to_xyah(tlwh)
 
     @staticmethod
     def tlwh_to_xyah(tlwh: np.ndarray) -> np.ndarray:
@@ -200,6 +225,24 @@ class _Detections:
         return _Detections(self.coords[keep], self.conf[keep], self.cls[keep],
                            None if self.feats is None else self.feats[keep])  # fmt: skip
 
+    def tlwh(self) -> np.ndarray:
+        """(N, 4) top-left x, y, width, height."""
+        out = self.coords[:, :4].copy()
+        out[:, :2] -= out[:, 2:] / 2
+        return out
+
+    def angle(self) -> np.ndarray:
+        """(N,) rotation of rotated boxes; NaN for upright ones."""
+        return self.coords[:, 4].copy() if self.coords.shape[1] == 6 else np.full(len(self), np.nan)
+
+    def rows(self) -> Rows:
+        """Boxes (xyxy, or xywhr for rotated ones), scores and features, as association costs read them."""
+        if self.coords.shape[1] == 6:
+            boxes = self.coords[:, :5]
+        else:
+            boxes = np.concatenate([self.coords[:, :2] - self.coords[:, 2:4] / 2, self.coords[:, :2] + self.coords[:, 2:4] / 2], 1)
+        return Rows(boxes, self.conf, curr_feat=self.feats)
+
 
 def _np(x: Any) -> np.ndarray:
     """A Tensor or array-like as a float64 numpy array."""
@@ -218,92 +261,205 @@ class BYTETracker:
 
     Each returned row is [x1, y1, x2, y2, track_id, score, cls, idx] (rotated boxes: x, y, w, h, angle, ...), where
     idx is the detection's row in the input. `args` holds a tracker YAML's settings (track_high_thresh, ...).
+    Tracks live in arrays (a TrackTable each for tracked, lost and removed ones), so a frame costs a fixed number of
+    array operations whatever the number of tracks; `tracked_stracks` & co. give them as STrack objects.
     """
 
     track_class = STrack
 
     def __init__(self, args: Any) -> None:
         self.args = _as_args(args)
-        self.tracked_stracks: list[STrack] = []
-        self.lost_stracks: list[STrack] = []
-        self.removed_stracks: list[STrack] = []
         self.frame_id = 0
         self.max_frames_lost = int(self.args.track_buffer)
         self.kalman_filter = self.get_kalmanfilter()
+        self._clear()
         self.reset_id()
 
+    def _clear(self) -> None:
+        self._tracked, self._lost = TrackTable.empty(), TrackTable.empty()
+        self._removed: deque[TrackTable] = deque()  # chunks, at most REMOVED_KEPT rows beyond the newest chunk
+        self._removed_rows = 0
+
+    # ------------------------------------------------------------------------------------ tracks as objects
+    @property
+    def tracked_stracks(self) -> list[STrack]:
+        """Tracked tracks (confirmed or not yet) as track objects: snapshots, changing them changes nothing."""
+        return self.track_class._from_table(self._tracked, self.kalman_filter)
+
+    @property
+    def lost_stracks(self) -> list[STrack]:
+        """Lost tracks (kept for track_buffer frames) as track objects (snapshots)."""
+        return self.track_class._from_table(self._lost, self.kalman_filter)
+
+    @property
+    def removed_stracks(self) -> list[STrack]:
+        """The last REMOVED_KEPT removed tracks as track objects (snapshots)."""
+        table = TrackTable.concat(list(self._removed) or [TrackTable.empty()])
+        return self.track_class._from_table(table.take(np.arange(max(len(table) - REMOVED_KEPT, 0), len(table))),
+                                            self.kalman_filter)  # fmt: skip
+
+    # ------------------------------------------------------------------------------------------ one frame
     def update(self, results: Any, img: np.ndarray | None = None, feats: Any = None, **kwargs: Any) -> np.ndarray:
         """Advance one frame with this frame's detections (a Boxes / OBB view); returns the active tracks."""
         self.frame_id += 1
         args = self.args
         dets = results if isinstance(results, _Detections) else _Detections.from_results(results, feats)
-        high = dets.conf >= args.track_high_thresh
-        low = (dets.conf > args.track_low_thresh) & ~high
-        detections = self.init_track(dets[high], img)
-        unconfirmed = [t for t in self.tracked_stracks if not t.is_activated]
-        tracked = [t for t in self.tracked_stracks if t.is_activated]
-        pool = joint_stracks(tracked, self.lost_stracks)
-        self.multi_predict(pool)
+        dets.feats = self._det_features(dets, img)
+        high = (dets.conf >= args.track_high_thresh).nonzero()[0]
+        low = ((dets.conf > args.track_low_thresh) & (dets.conf < args.track_high_thresh)).nonzero()[0]
+        det_rows = dets.rows()
+
+        # every known track in one table: confirmed tracked and lost ones (the pool) first, then unconfirmed ones
+        tracked, lost, n_tracked = self._tracked, self._lost, len(self._tracked)
+        act = tracked.activated > 0
+        order = np.concatenate([act.nonzero()[0], n_tracked + np.arange(len(lost)), (~act).nonzero()[0]])
+        work = TrackTable.concat([tracked, lost])
+        if act.all():
+            where = order
+        else:
+            work = work.take(order)
+            where = np.empty_like(order)
+            where[order] = np.arange(len(order))  # previous position (tracked, then lost) -> row of `work`
+        was_tracked, was_lost = where[:n_tracked], where[n_tracked:]
+        n_pool = len(order) - int(np.count_nonzero(~act))
+        pool, unconfirmed = np.arange(n_pool), np.arange(n_pool, len(order))
+        self._predict(work, n_pool)
         if img is not None:
-            self._compensate_motion(pool + unconfirmed, img, dets)
-        activated: list[STrack] = []
-        refound: list[STrack] = []
+            self._compensate_motion(work, img, dets)
+        track_rows = self._rows(work, slice(None))  # boxes after prediction: what the three stages compare
 
+        # Each stage matches tracks the earlier ones left alone, so all matched tracks are corrected at the end at once.
         # 1) tracked and lost tracks <-> high-confidence detections
-        matches, u_track, u_det = matching.linear_assignment(self.get_dists(pool, detections), args.match_thresh)
-        self._correct(pool, detections, matches, activated, refound)
+        m1, u_track, u_high = matching.linear_assignment(
+            self.get_dists(track_rows.take(pool), det_rows.take(high)), args.match_thresh)  # fmt: skip
+        rows1 = pool[m1[:, 0]]
+        refound = rows1[work.state[rows1] != TrackState.Tracked]
         # 2) tracks still unmatched <-> low-confidence detections, by IoU alone
-        second = self.init_track(dets[low], img)
-        left = [pool[i] for i in u_track if pool[i].state == TrackState.Tracked]
-        matches, u_left, _ = matching.linear_assignment(matching.iou_distance(left, second), thresh=0.5)
-        self._correct(left, second, matches, activated, refound)
-        for i in u_left:
-            left[i].mark_lost()
+        left = pool[u_track]
+        left = left[work.state[left] == TrackState.Tracked]
+        m2, u_left, _ = matching.linear_assignment(
+            matching.iou_distance(track_rows.take(left), det_rows.take(low)), thresh=0.5)  # fmt: skip
+        newly_lost = left[u_left]
+        work.state[newly_lost] = TrackState.Lost
         # 3) unconfirmed (one-frame) tracks <-> remaining high-confidence detections; the rest start new tracks
-        rest = [detections[i] for i in u_det]
-        matches, u_unconf, u_rest = matching.linear_assignment(self.get_dists(unconfirmed, rest), thresh=0.7)
-        self._correct(unconfirmed, rest, matches, activated, activated)
-        removed = [unconfirmed[i] for i in u_unconf]
-        starts = [rest[i] for i in u_rest if rest[i].score >= args.new_track_thresh]
-        self._start_tracks(starts)
-        activated += starts
-        for t in self.lost_stracks:
-            if self.frame_id - t.end_frame > self.max_frames_lost:
-                removed.append(t)
-        for t in removed:
-            t.mark_removed()
+        rest = high[u_high]
+        m3, u_unconf, u_rest = matching.linear_assignment(
+            self.get_dists(track_rows.take(unconfirmed), det_rows.take(rest)), thresh=0.7)  # fmt: skip
+        self._correct(work, np.concatenate([rows1, left[m2[:, 0]], unconfirmed[m3[:, 0]]]), dets,
+                      np.concatenate([high[m1[:, 1]], low[m2[:, 1]], rest[m3[:, 1]]]))  # fmt: skip
+        starts = rest[u_rest]
+        new = self._start_tracks(dets, starts[dets.conf[starts] >= args.new_track_thresh])
+        expired = was_lost[self.frame_id - work.frame_id[was_lost] > self.max_frames_lost]
+        removed = np.concatenate([unconfirmed[u_unconf], expired])
+        work.state[removed] = TrackState.Removed
 
-        still = [t for t in self.tracked_stracks if t.state == TrackState.Tracked]
-        self.tracked_stracks = joint_stracks(still, activated + refound)
-        lost = joint_stracks(self.lost_stracks, [left[i] for i in u_left])
-        self.lost_stracks = [t for t in lost if t.state == TrackState.Lost]
-        self.tracked_stracks, self.lost_stracks = remove_duplicate_stracks(self.tracked_stracks, self.lost_stracks)
-        self.removed_stracks = (self.removed_stracks + removed)[-REMOVED_KEPT:]
-        return tracks_array([t for t in self.tracked_stracks if t.is_activated], rotated=dets.coords.shape[1] == 6)
+        # tracked: the previous ones still tracked, then new and re-found ones; lost: the previous, then new ones
+        table = TrackTable.concat([work, new])
+        still = was_tracked[work.state[was_tracked] == TrackState.Tracked]
+        tracked_rows = np.concatenate([still, len(work) + np.arange(len(new)), refound])
+        lost_rows = np.concatenate([was_lost[work.state[was_lost] == TrackState.Lost], newly_lost])
+        tracked_rows, lost_rows = self._drop_duplicates(table, tracked_rows, lost_rows)
+        self._tracked, self._lost = table.take(tracked_rows), table.take(lost_rows)
+        if len(removed):
+            self._remember_removed(table.take(removed))
+        return self._output(self._tracked, rotated=dets.coords.shape[1] == 6)
 
-    def _correct(self, tracks: list, detections: list, matches: np.ndarray, activated: list, refound: list) -> None:
-        """Kalman-correct every matched track in one batched step; Tracked ones go to `activated`, Lost to `refound`."""
-        if len(matches) == 0:
+    def _predict(self, work: TrackTable, n: int) -> None:
+        """One Kalman step for the first n rows; tracks not currently tracked stop changing size first."""
+        if n == 0:
             return
-        ts = [tracks[i] for i in matches[:, 0]]
-        ds = [detections[j] for j in matches[:, 1]]
-        z = ts[0].convert_coords(np.array([d._tlwh for d in ds]))
-        mean, cov = self.kalman_filter.update(np.array([t.mean for t in ts]), np.array([t.covariance for t in ts]), z)
-        for t, d, m, c in zip(ts, ds, mean, cov):
-            was_tracked = t.state == TrackState.Tracked
-            t._take(d, self.frame_id, m, c, restart=not was_tracked)
-            (activated if was_tracked else refound).append(t)
+        mean = work.mean[:n]
+        idle = work.state[:n] != TrackState.Tracked
+        if idle.any():
+            for c in self.track_class._frozen_velocity:
+                mean[idle, c] = 0
+        work.mean[:n], work.cov[:n] = self.kalman_filter.multi_predict(mean, work.cov[:n])
 
-    def _start_tracks(self, tracks: list) -> None:
-        """activate() for many new tracks with one batched Kalman initiation."""
-        if not tracks:
+    def _correct(self, work: TrackTable, rows: np.ndarray, dets: _Detections, cols: np.ndarray) -> None:
+        """Kalman-correct tracks `rows` with detections `cols` in one batched step and adopt their score, class,
+        angle, index (and appearance feature); tracks that were not tracked restart their tracklet."""
+        if len(rows) == 0:
             return
-        mean, cov = self.kalman_filter.initiate(tracks[0].convert_coords(np.array([t._tlwh for t in tracks])))
-        for t, m, c in zip(tracks, mean, cov):
-            t.kalman_filter, t.track_id, t.mean, t.covariance = self.kalman_filter, t.next_id(), m, c
-            t._start(self.frame_id)
+        picked = dets[cols]
+        z = self.track_class._measure(picked.tlwh())
+        work.mean[rows], work.cov[rows] = self.kalman_filter.update(work.mean[rows], work.cov[rows], z)
+        restart = work.state[rows] != TrackState.Tracked
+        work.tracklet_len[rows] = np.where(restart, 0, work.tracklet_len[rows] + 1)
+        work.state[rows] = TrackState.Tracked
+        work.activated[rows] = True
+        work.frame_id[rows] = self.frame_id
+        work.score[rows], work.cls[rows] = picked.conf, picked.cls
+        work.idx[rows], work.angle[rows] = picked.coords[:, -1], picked.angle()
+        if picked.feats is not None:
+            self._take_features(work, rows, picked.feats)
 
-    def _compensate_motion(self, tracks: list, img: np.ndarray, dets: _Detections) -> None:
+    def _start_tracks(self, dets: _Detections, keep: np.ndarray) -> TrackTable:
+        """New tracks from detections `keep`, with fresh ids (confirmed at once only on the first frame)."""
+        n = len(keep)
+        if n == 0:
+            return TrackTable.empty()
+        dets = dets[keep]
+        mean, cov = self.kalman_filter.initiate(self.track_class._measure(dets.tlwh()))
+        return TrackTable.build(mean, cov, dets.feats, score=dets.conf, cls=dets.cls, idx=dets.coords[:, -1],
+                                angle=dets.angle(), track_id=BaseTrack._next_ids(n), state=TrackState.Tracked,
+                                activated=self.frame_id == 1, start_frame=self.frame_id, frame_id=self.frame_id,
+                                tracklet_len=0)  # fmt: skip
+
+    def _drop_duplicates(self, table: TrackTable, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where a tracked (rows a) and a lost track (rows b) overlap (IoU > 0.85), keep the one followed longer."""
+        if len(a) == 0 or len(b) == 0:
+            return a, b
+        boxes = self._rows(table, np.concatenate([a, b])).boxes
+        pa, pb = np.nonzero(matching.iou_distance(boxes[: len(a)], boxes[len(a) :]) < 0.15)
+        if len(pa) == 0:
+            return a, b
+        age = table.frame_id - table.start_frame
+        older_a = age[a[pa]] > age[b[pb]]
+        keep_a, keep_b = np.ones(len(a), bool), np.ones(len(b), bool)
+        keep_a[pa[~older_a]] = False
+        keep_b[pb[older_a]] = False
+        return a[keep_a], b[keep_b]
+
+    def _remember_removed(self, table: TrackTable) -> None:
+        """Keep removed tracks for inspection, dropping the oldest beyond REMOVED_KEPT so memory stays flat."""
+        if len(table):
+            self._removed.append(table)
+            self._removed_rows += len(table)
+            while self._removed_rows - len(self._removed[0]) >= REMOVED_KEPT:
+                self._removed_rows -= len(self._removed.popleft())
+
+    def _rows(self, table: TrackTable, rows: np.ndarray | slice) -> Rows:
+        """Tracks `rows` as association costs read them: boxes from the Kalman state, scores, smoothed features."""
+        tlwh = self.track_class._state_to_tlwh(table.mean[rows, :4])
+        angle = table.angle[rows]
+        if len(angle) and not np.isnan(angle[0]):
+            boxes = np.concatenate([tlwh[:, :2] + tlwh[:, 2:] / 2, tlwh[:, 2:], np.nan_to_num(angle)[:, None]], 1)
+        else:
+            boxes = np.concatenate([tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]], 1)
+        feats = None if table.smooth_feat is None else table.smooth_feat[rows]
+        return Rows(boxes, table.score[rows], smooth_feat=feats)
+
+    def _output(self, table: TrackTable, rotated: bool) -> np.ndarray:
+        """Confirmed tracks as (N, 8) rows [x1, y1, x2, y2, id, score, cls, idx], or (N, 9) with x, y, w, h, angle."""
+        rows = table.activated.nonzero()[0]
+        tlwh = self.track_class._state_to_tlwh(table.mean[rows, :4])
+        if rotated:
+            angle = np.nan_to_num(table.angle[rows])[:, None]
+            coords = np.concatenate([tlwh[:, :2] + tlwh[:, 2:] / 2, tlwh[:, 2:], angle], 1)
+        else:
+            coords = np.concatenate([tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]], 1)
+        rest = np.stack([table.track_id[rows], table.score[rows], table.cls[rows], table.idx[rows]], 1)
+        return np.concatenate([coords, rest], 1).astype(np.float32)
+
+    # ----------------------------------------------------------------------- what subclasses change
+    def _det_features(self, dets: _Detections, img: np.ndarray | None) -> np.ndarray | None:
+        """Appearance features of the detections (ByteTrack uses none)."""
+        return None
+
+    def _take_features(self, work: TrackTable, rows: np.ndarray, feats: np.ndarray) -> None:
+        """Blend matched detections' features into the tracks' (ByteTrack keeps none)."""
+
+    def _compensate_motion(self, work: TrackTable, img: np.ndarray, dets: _Detections) -> None:
         """Camera-motion correction of predicted tracks; ByteTrack has none (BOT-SORT does)."""
 
     def get_kalmanfilter(self) -> KalmanFilterXYAH:
@@ -314,8 +470,9 @@ class BYTETracker:
         dets = results if isinstance(results, _Detections) else _Detections.from_results(results)
         return self.track_class._from_rows(dets.coords, dets.conf, dets.cls)
 
-    def get_dists(self, tracks: list, detections: list) -> np.ndarray:
-        """Association cost: 1 - IoU, weighted by detection score when fuse_score is on."""
+    def get_dists(self, tracks: Any, detections: Any) -> np.ndarray:
+        """Association cost between tracks and detections (track lists or Rows): 1 - IoU, weighted by detection
+        score when fuse_score is on."""
         dists = matching.iou_distance(tracks, detections)
         return matching.fuse_score(dists, detections) if self.args.fuse_score else dists
 
@@ -328,54 +485,10 @@ class BYTETracker:
 
     def reset(self) -> None:
         """Forget every track and restart ids and frame count."""
-        self.tracked_stracks, self.lost_stracks, self.removed_stracks = [], [], []
+        self._clear()
         self.frame_id = 0
         self.kalman_filter = self.get_kalmanfilter()
         self.reset_id()
-
-
-def tracks_array(stracks: list[STrack], rotated: bool = False) -> np.ndarray:
-    """`result` rows of many tracks as one float32 array: (N, 8), or (N, 9) for rotated boxes."""
-    if not stracks:
-        return np.zeros((0, 9 if rotated else 8), dtype=np.float32)
-    tlwh = type(stracks[0])._batch_tlwh(stracks)
-    if rotated:
-        angle = [[t.angle if t.angle is not None else 0.0] for t in stracks]
-        coords = np.concatenate([tlwh[:, :2] + tlwh[:, 2:] / 2, tlwh[:, 2:], angle], 1)
-    else:
-        coords = np.concatenate([tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]], 1)
-    rest = np.array([(t.track_id, t.score, float(t.cls), t.idx) for t in stracks], dtype=np.float64)
-    return np.concatenate([coords, rest], 1).astype(np.float32)
-
-
-def joint_stracks(a: list, b: list) -> list:
-    """a, then the tracks of b whose id is not in a (each id once)."""
-    ids = {t.track_id for t in a}
-    out = list(a)
-    for t in b:
-        if t.track_id not in ids:
-            ids.add(t.track_id)
-            out.append(t)
-    return out
-
-
-def sub_stracks(a: list, b: list) -> list:
-    """The tracks of a whose id is not in b."""
-    ids = {t.track_id for t in b}
-    return [t for t in a if t.track_id not in ids]
-
-
-def remove_duplicate_stracks(a: list, b: list) -> tuple[list, list]:
-    """Where a tracked and a lost track overlap (IoU > 0.85), keep only the one followed for longer."""
-    if not a or not b:
-        return a, b
-    pa, pb = np.nonzero(matching.iou_distance(a, b) < 0.15)
-    if len(pa) == 0:
-        return a, b
-    age_a = np.array([t.frame_id - t.start_frame for t in a])[pa]
-    age_b = np.array([t.frame_id - t.start_frame for t in b])[pb]
-    drop_a, drop_b = set(pa[age_a <= age_b].tolist()), set(pb[age_a > age_b].tolist())
-    return [t for i, t in enumerate(a) if i not in drop_a], [t for i, t in enumerate(b) if i not in drop_b]
 
 
 __all__ = ["BYTETracker", "STrack"]

@@ -21,10 +21,26 @@ def _batched(mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _diag(std: np.ndarray) -> np.ndarray:
     """(N, D) standard deviations -> (N, D, D) diagonal covariances."""
-    out = np.zeros((*std.shape, std.shape[-1]))
-    idx = np.arange(std.shape[-1])
-    out[:, idx, idx] = std**2
+    n, d = std.shape
+    out = np.zeros((n, d, d))
+    out.reshape(n, d * d)[:, :: d + 1] = std**2  # the diagonal, as a strided view
     return out
+
+
+def _inv2(m: np.ndarray) -> np.ndarray:
+    """Inverses of (N, 2, 2) matrices, in closed form."""
+    a, b, c, d = m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1]
+    det = a * d - b * c
+    return np.stack([d, -b, -c, a], 1).reshape(-1, 2, 2) / det[:, None, None]
+
+
+def _solve_spd(s: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """S^-1 B for innovation covariances S (N, 4, 4). Position (x, y) and size never mix in these filters (camera
+    motion rotates x with y and the size pair together), so S is block-diagonal and two closed-form 2x2 inverses
+    do, far cheaper than LAPACK's per-matrix calls; anything else goes to np.linalg.solve."""
+    if s[:, :2, 2:].any() or s[:, 2:, :2].any():
+        return np.linalg.solve(s, b)
+    return np.concatenate([_inv2(s[:, :2, :2]) @ b[:, :2], _inv2(s[:, 2:, 2:]) @ b[:, 2:]], 1)
 
 
 class KalmanFilterXYAH:
@@ -74,28 +90,30 @@ class KalmanFilterXYAH:
 
     def multi_predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """predict() for (N, 8) means and (N, 8, 8) covariances."""
-        m, p, _ = _batched(mean, covariance)
-        return self.predict(m, p)
+        return self.predict(np.atleast_2d(mean), covariance)
 
     def project(self, mean: np.ndarray, covariance: np.ndarray, confidence: float | np.ndarray | None = None):
         """The state in measurement space: (mean (.., 4), covariance (.., 4, 4)); confidence shrinks the noise."""
         m, p, single = _batched(mean, covariance)
+        pm, pc = self._project(m, p, confidence)
+        return (pm[0], pc[0]) if single else (pm, pc)
+
+    def _project(self, m: np.ndarray, p: np.ndarray, confidence: float | np.ndarray | None) -> tuple:
+        """project() for batches (N, 8), (N, 8, 8)."""
         std = self._std("measure", m)
         if confidence is not None:
             std = std * (1 - np.asarray(confidence, dtype=np.float64).reshape(-1, 1))
-        pm = m[:, :4]
-        pc = p[:, :4, :4] + _diag(std)
-        return (pm[0], pc[0]) if single else (pm, pc)
+        return m[:, :4], p[:, :4, :4] + _diag(std)
 
     def update(self, mean: np.ndarray, covariance: np.ndarray, measurement: np.ndarray,
                confidence: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Correct the state with a measurement (4,) (or a batch (N, 4), one per track)."""
         m, p, single = _batched(mean, covariance)
         z = np.atleast_2d(np.asarray(measurement, dtype=np.float64))
-        pm, s = self.project(m, p, confidence)
+        pm, s = self._project(m, p, confidence)
         # Kalman gain K = P H^T S^-1; with H selecting the first four states, H P = P[:, :4, :].
         hp = p[:, :4, :]
-        gain = np.linalg.solve(s, hp).transpose(0, 2, 1)  # (N, 8, 4)
+        gain = _solve_spd(s, hp).transpose(0, 2, 1)  # (N, 8, 4)
         m = m + (gain @ (z - pm)[..., None])[..., 0]
         p = p - gain @ hp  # K S K^T = K H P
         return (m[0], p[0]) if single else (m, p)

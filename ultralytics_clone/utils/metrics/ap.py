@@ -10,44 +10,50 @@ import torch
 IOU_THRESHOLDS = torch.linspace(0.5, 0.95, 10)  # COCO's mAP50-95 thresholds
 
 
-def match_pairs(det: torch.Tensor, gt: torch.Tensor, iou: torch.Tensor, n_pred: int, n_true: int,
-                iouv: torch.Tensor = IOU_THRESHOLDS) -> torch.Tensor:  # fmt: skip
-    """Bool Tensor[n_pred, T]: prediction is a true positive at IoU threshold t, matched as COCO does.
+def match_pairs(det, gt, iou, n_pred: int, n_true: int, iouv=IOU_THRESHOLDS):
+    """Bool Array[n_pred, T]: prediction is a true positive at IoU threshold t, matched as COCO does.
 
-    Candidate pairs (Tensor[E] each): prediction index `det`, ground-truth index `gt` (same image and class) and
-    their `iou`. Within an image, a lower prediction index ranks higher (predictions come best first). COCO's rule:
-    in rank order, each prediction takes the highest-IoU ground truth above t not taken by a higher-ranked one
-    (IoU ties go to the later ground truth). It is solved for all thresholds at once by iterating "take the best
-    pair not claimed by a higher-ranked prediction's current pick" to its fixed point, which is that greedy result.
+    Candidate pairs (Array[E] each, numpy or torch): prediction index `det`, ground-truth index `gt` (same image and
+    class) and their `iou`. Within an image, a lower prediction index ranks higher (predictions come best first).
+    COCO's rule: in rank order, each prediction takes the highest-IoU ground truth above t not taken by a
+    higher-ranked one (IoU ties go to the later ground truth). It is solved for all thresholds at once by iterating
+    "take the best pair not claimed by a higher-ranked prediction's current pick" to its fixed point, which is that
+    greedy result. The pairs are few, so this runs on the host (numpy); tensors in give a tensor on their device.
     """
-    n_t = len(iouv)
-    correct = torch.zeros((n_pred, n_t), dtype=torch.bool, device=iou.device)
+    if isinstance(iou, torch.Tensor):
+        out = match_pairs(*(x.cpu().numpy() for x in (det, gt, iou)), n_pred, n_true, iouv)
+        return torch.from_numpy(out).to(iou.device)
+    iouv = iouv.cpu().numpy() if isinstance(iouv, torch.Tensor) else np.asarray(iouv)
+    correct = np.zeros((n_pred, len(iouv)), dtype=bool)
     if not len(iou):
         return correct
-    iouv = iouv.to(iou.device, iou.dtype)
-    order = gt.argsort(descending=True, stable=True)  # ties in IoU: later ground truth first
-    order = order[iou[order].argsort(descending=True, stable=True)]
-    order = order[det[order].argsort(stable=True)]  # by prediction, best pair first
-    det, gt, iou = det[order], gt[order], iou[order]
-    valid = (iou[None] >= iouv[:, None]).flatten()  # (T * E,): threshold-major, order kept inside
-    t = torch.arange(n_t, device=iou.device).repeat_interleave(len(iou))[valid]
-    d, g = det.repeat(n_t)[valid], gt.repeat(n_t)[valid]
-    key_d, key_g = t * n_pred + d, t * n_true + g
-    pos = torch.arange(len(d), device=iou.device)
-    avail = torch.ones(len(d), dtype=torch.bool, device=iou.device)
+    order = np.lexsort((-gt, -iou, det))  # by prediction, then IoU descending, then later ground truth first
+    det, g, iou = det[order], gt[order], iou[order]
+    new_pred = np.ones(len(det), dtype=bool)
+    new_pred[1:] = det[1:] != det[:-1]
+    preds, d = det[new_pred], np.cumsum(new_pred) - 1  # compact ids of the predictions involved, rank kept
+    n_d, n_t = len(preds), len(iouv)
+    t, e = np.nonzero(iou[None] >= iouv[:, None].astype(iou.dtype))  # threshold-major, order kept inside
+    d, g = d[e], g[e]
+    key_d, key_g = t * n_d + d, t * n_true + g  # key_d never decreases along the pairs
+    avail = np.ones(len(d), dtype=bool)
     prev = None
     while True:  # converges in at most (longest chain of contested picks) rounds
-        pick = torch.full((n_t * n_pred,), len(d), dtype=torch.long, device=iou.device)
-        pick.scatter_reduce_(0, key_d[avail], pos[avail], reduce="amin")
+        idx = np.flatnonzero(avail)
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = key_d[idx[1:]] != key_d[idx[:-1]]
+        pick = np.full(n_t * n_d, len(d))
+        pick[key_d[idx[first]]] = idx[first]  # each (threshold, prediction): its best pair still available
         has = pick < len(d)
         chosen = pick[has]
-        claimer = torch.full((n_t * n_true,), n_pred, dtype=torch.long, device=iou.device)
-        claimer.scatter_reduce_(0, key_g[chosen], d[chosen], reduce="amin")
+        claimer = np.full(n_t * n_true, n_d)
+        np.minimum.at(claimer, key_g[chosen], d[chosen])
         avail = claimer[key_g] >= d  # not taken by a higher-ranked prediction
-        if prev is not None and torch.equal(pick, prev):
+        if prev is not None and np.array_equal(pick, prev):
             break
         prev = pick
-    return has.view(n_t, n_pred).T.contiguous()
+    correct[preds] = has.reshape(n_t, n_d).T
+    return correct
 
 
 def match_predictions(pred_classes: torch.Tensor, true_classes: torch.Tensor, iou: torch.Tensor,

@@ -7,6 +7,7 @@ host in one copy. No Python loop runs per image or per box on this path.
 
 from __future__ import annotations
 
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from ultralytics_clone.engine.validator import BaseValidator
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.metrics.ap import IOU_THRESHOLDS, match_pairs, match_predictions
 from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix
-from ultralytics_clone.utils.metrics.iou import box_iou
+from ultralytics_clone.utils.metrics.iou import _xywh2xyxy, box_iou
 from ultralytics_clone.utils.metrics.task import DetMetrics
 from ultralytics_clone.utils.ops import _gain_pad, scale_boxes, xywh2xyxy, xyxy2xywh
 
@@ -122,7 +123,7 @@ class DetectionValidator(BaseValidator):
         return [lb[batch["batch_idx"] == i] for i in range(len(batch["img"]))]
 
     def _geometry(self, batch: dict) -> torch.Tensor:
-        """Tensor[B, 6] per image: x gain, y gain, pad left, pad top, original width, original height.
+        """Tensor[B, 12] per image: pad (left, top, left, top), gains (x, y, x, y), original (w, h, w, h).
 
         The loader's ratio_pad holds (h/h0, w/w0): resizing rounds each side, so the two gains differ slightly and
         both are used (one gain for both axes would shift saved boxes by up to a pixel)."""
@@ -131,15 +132,14 @@ class DetectionValidator(BaseValidator):
         for ori, rp in zip(batch["ori_shape"], batch["ratio_pad"]):  # metadata only (B small tuples)
             gain, pad = _gain_pad(imgsz, ori, rp)
             gy, gx = rp[0] if rp is not None and isinstance(rp[0], (tuple, list)) else (gain, gain)
-            rows.append((gx, gy, pad[0], pad[1], ori[1], ori[0]))
-        return torch.tensor(rows, dtype=torch.float32, device=self.device)
+            rows.append((pad[0], pad[1], pad[0], pad[1], gx, gy, gx, gy, ori[1], ori[0], ori[1], ori[0]))
+        return torch.tensor(rows, dtype=torch.float32, device=self.device).view(-1, 12)
 
     @staticmethod
-    def _to_original(boxes: torch.Tensor, img: torch.Tensor, geom: torch.Tensor) -> torch.Tensor:
-        """xyxy boxes in letterboxed pixels -> original-image pixels, clipped (new tensor)."""
-        g = geom[img]
-        out = (boxes.float() - g[:, [2, 3, 2, 3]]) / g[:, [0, 1, 0, 1]]
-        return torch.minimum(out.clamp(min=0), g[:, [4, 5, 4, 5]])
+    def _to_original(boxes: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """xyxy boxes in letterboxed pixels -> original-image pixels, clipped (new tensor); g: each box's geometry row."""
+        out = ((boxes.float() - g[:, :4]) / g[:, 4:8]).clamp_(min=0)
+        return torch.minimum(out, g[:, 8:], out=out)
 
     def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
         """Match the whole batch's predictions to its labels at once and store the stats (one host copy)."""
@@ -148,23 +148,27 @@ class DetectionValidator(BaseValidator):
         bs = len(preds)
         self.seen += bs
         counts = torch.tensor([len(p) for p in preds], device=self.device)
-        pimg = torch.repeat_interleave(torch.arange(bs, device=self.device), counts)
         pred = torch.cat(preds) if bs else torch.zeros((0, 6), device=self.device)
-        geom = self._geometry(batch)
-        pbox = self._to_original(pred[:, :4], pimg, geom)
         pcls = torch.zeros_like(pred[:, 5]) if self.args.single_cls else pred[:, 5]
+        geom = self._geometry(batch)
         gimg, gcls = batch["batch_idx"].long().view(-1), batch["cls"].view(-1)
+        ggeom = geom.index_select(0, gimg)
         h, w = batch["img"].shape[2:]
-        gbox = self._to_original(xywh2xyxy(batch["bboxes"].float()) * torch.tensor([w, h, w, h], device=self.device),
-                                 gimg, geom)  # fmt: skip
-        tp = self._match_batch(pbox, pcls, counts, gbox, gcls, gimg)
-        present = torch.unique(gimg * max(self.nc, 1) + gcls.long())  # one entry per (image, class) present
-        packed = torch.cat((tp.float().flatten(), pred[:, 4].float(), pcls.float(), gcls.float(),
-                            (present % max(self.nc, 1)).float())).cpu().numpy()  # fmt: skip
-        n, g = len(pred), len(gcls)
-        parts = np.split(packed, np.cumsum([n * self.niou, n, n, g]))
-        self.metrics.update_stats({"tp": parts[0].reshape(n, self.niou).astype(bool), "conf": parts[1],
-                                   "pred_cls": parts[2], "target_cls": parts[3], "target_img": parts[4]})  # fmt: skip
+        gbox = self._to_original(_xywh2xyxy(batch["bboxes"].float()) * geom.new_tensor([w, h, w, h]), ggeom)
+        d, g, iou = self._pairs(pred, pcls, counts, gbox, gcls, gimg, ggeom)
+        # one host copy, float32 (indices exact below 2**24)
+        packed = torch.cat((pred[:, 4].float(), pcls.float(), gcls, gimg, d, g, iou)).cpu().numpy()
+        ends = list(accumulate([len(pred)] * 2 + [len(gcls)] * 2 + [len(iou)] * 3))
+        conf, pred_cls, target_cls, target_img, d, g, iou = (packed[a:b] for a, b in zip([0, *ends], ends))
+        nc = max(self.nc, 1)
+        present = np.unique(target_img * nc + target_cls) % nc  # one class id per (image, class) present
+        tp = match_pairs(d.astype(int), g.astype(int), iou, len(conf), len(target_cls), self.iouv)
+        self.metrics.update_stats({"tp": tp, "conf": conf, "pred_cls": pred_cls, "target_cls": target_cls,
+                                   "target_img": present})  # fmt: skip
+        if not (self.do_plots or self.args.save_json or self.args.save_txt):
+            return
+        pimg = torch.repeat_interleave(counts)  # image index of each prediction
+        pbox = self._to_original(pred[:, :4], geom.index_select(0, pimg))
         if self.do_plots:
             self.confusion_matrix.process_batch({"bboxes": pbox, "conf": pred[:, 4], "cls": pcls, "batch_idx": pimg},
                                                 {"bboxes": gbox, "cls": gcls, "batch_idx": gimg},
@@ -215,22 +219,24 @@ class DetectionValidator(BaseValidator):
             if self.args.save_json:
                 self.pred_to_json(predn[:, :6], batch["im_file"][si])
 
-    def _match_batch(self, pbox: torch.Tensor, pcls: torch.Tensor, counts: torch.Tensor, gbox: torch.Tensor,
-                     gcls: torch.Tensor, gimg: torch.Tensor) -> torch.Tensor:  # fmt: skip
-        """Bool Tensor[P, 10] for the batch: only (label, prediction) pairs of the same image and class are formed
-        (predictions image-major, counts per image), their IoU computed pairwise, then COCO matching."""
-        starts = counts.cumsum(0) - counts
-        rep = counts[gimg]  # each label pairs with every prediction of its image
-        g = torch.repeat_interleave(torch.arange(len(gimg), device=gimg.device), rep)
-        d = starts[gimg][g] + torch.arange(int(rep.sum()), device=gimg.device) - torch.repeat_interleave(rep.cumsum(0) - rep, rep)
-        same = gcls[g] == pcls[d]
-        g, d = g[same], d[same]
-        a, b = gbox[g], pbox[d]
-        wh = (torch.minimum(a[:, 2:], b[:, 2:]) - torch.maximum(a[:, :2], b[:, :2])).clamp(min=0)
+    def _pairs(self, pred: torch.Tensor, pcls: torch.Tensor, counts: torch.Tensor, gbox: torch.Tensor,
+               gcls: torch.Tensor, gimg: torch.Tensor, ggeom: torch.Tensor) -> tuple[torch.Tensor, ...]:  # fmt: skip
+        """(prediction index, label index, IoU in original-image pixels) of every same-image, same-class pair with IoU
+        >= the first threshold; predictions image-major (counts per image), each label paired with its image's only.
+        Only the paired predictions are mapped to original pixels (with their label's image geometry `ggeom`)."""
+        take = torch.index_select  # much cheaper than tensor[index] on the CPU
+        rep = take(counts, 0, gimg)
+        g = torch.repeat_interleave(rep)  # label of each pair
+        first = take(counts.cumsum(0) - counts, 0, gimg) - (rep.cumsum(0) - rep)
+        d = take(first, 0, g) + torch.arange(len(g), device=g.device)
+        same = (take(gcls, 0, g) == take(pcls, 0, d)).nonzero().squeeze(1)
+        g, d = take(g, 0, same), take(d, 0, same)
+        a, b = take(gbox, 0, g), self._to_original(take(pred[:, :4], 0, d), take(ggeom, 0, g))
+        wh = (torch.minimum(a[:, 2:], b[:, 2:]) - torch.maximum(a[:, :2], b[:, :2])).clamp_(min=0)
         inter = wh[:, 0] * wh[:, 1]
         iou = inter / ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter + 1e-7)
-        ok = iou >= self.iouv[0]
-        return match_pairs(d[ok], g[ok], iou[ok], len(pbox), len(gbox), self.iouv.to(pbox.device))
+        ok = (iou >= self.iouv[0]).nonzero().squeeze(1)
+        return take(d, 0, ok), take(g, 0, ok), take(iou, 0, ok)
 
     def _save_batch(self, predn: torch.Tensor, pimg: torch.Tensor, counts: torch.Tensor, batch: dict) -> None:
         """save_json rows and save_txt files for the batch (original-image pixels)."""

@@ -27,20 +27,17 @@ def _diag(std: np.ndarray) -> np.ndarray:
     return out
 
 
-def _inv2(m: np.ndarray) -> np.ndarray:
-    """Inverses of (N, 2, 2) matrices, in closed form."""
-    a, b, c, d = m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1]
-    det = a * d - b * c
-    return np.stack([d, -b, -c, a], 1).reshape(-1, 2, 2) / det[:, None, None]
-
-
 def _solve_spd(s: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """S^-1 B for innovation covariances S (N, 4, 4). Position (x, y) and size never mix in these filters (camera
-    motion rotates x with y and the size pair together), so S is block-diagonal and two closed-form 2x2 inverses
-    do, far cheaper than LAPACK's per-matrix calls; anything else goes to np.linalg.solve."""
+    """S^-1 B for innovation covariances S (N, 4, 4) and B (N, 4, K). Position (x, y) and size never mix in these
+    filters (camera motion rotates x with y and the size pair together), so S is block-diagonal and closed-form 2x2
+    inverses do, far cheaper than LAPACK's per-matrix calls; anything else goes to np.linalg.solve."""
     if s[:, :2, 2:].any() or s[:, 2:, :2].any():
         return np.linalg.solve(s, b)
-    return np.concatenate([_inv2(s[:, :2, :2]) @ b[:, :2], _inv2(s[:, 2:, 2:]) @ b[:, 2:]], 1)
+    n = len(s)
+    blocks = s.reshape(n, 2, 2, 2, 2)[:, [0, 1], :, [0, 1]].transpose(1, 0, 2, 3)  # (N, 2 blocks, 2, 2)
+    a, c, d = blocks[..., 0, 0], blocks[..., 0, 1], blocks[..., 1, 1]  # symmetric: [[a, c], [c, d]]
+    inv = np.stack([d, -c, -c, a], -1).reshape(n, 2, 2, 2) / (a * d - c * c)[..., None, None]
+    return (inv @ b.reshape(n, 2, 2, -1)).reshape(b.shape)
 
 
 class KalmanFilterXYAH:

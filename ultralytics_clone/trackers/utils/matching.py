@@ -42,13 +42,11 @@ def linear_assignment(cost_matrix: np.ndarray, thresh: float, use_lap: bool = Tr
     n, m = cost.shape[:2] if cost.ndim == 2 else (0, 0)
     if cost.size == 0:
         return np.empty((0, 2), dtype=int), np.arange(n), np.arange(m)
-    ok = cost <= thresh
-    per_row, per_col = ok.sum(1), ok.sum(0)
-    r1, c1 = np.nonzero(ok & (per_row == 1)[:, None] & (per_col == 1)[None, :])  # isolated pairs: matched as they are
-    hard_r, hard_c = per_row > 0, per_col > 0
-    hard_r[r1], hard_c[c1] = False, False
-    if hard_r.any():
-        rows, cols = hard_r.nonzero()[0], hard_c.nonzero()[0]
+    r, c = (cost <= thresh).nonzero()  # the feasible pairs, row by row
+    single = (np.bincount(r, minlength=n)[r] == 1) & (np.bincount(c, minlength=m)[c] == 1)
+    r1, c1 = r[single], c[single]  # isolated pairs: matched as they are
+    if not single.all():
+        rows, cols = np.unique(r[~single]), np.unique(c[~single])
         sub_r, sub_c = _solve(cost[rows][:, cols], thresh, use_lap)
         r1, c1 = np.concatenate([r1, rows[sub_r]]), np.concatenate([c1, cols[sub_c]])
         by_row = np.argsort(r1, kind="stable")

@@ -1,14 +1,16 @@
 """Training images/s and peak host memory: yolo11n, imgsz 320, batch 16, CPU, timed over the second epoch.
 
 Run: python benchmarks/train.py [--runs 3] [--images 128] [--imgsz 320] [--batch 16] [--workers 0] [--model yolo11n.yaml]
+     [--map-epochs 0]
 Data: the built-in shapes-det generator drawing --images training images (128-160 px, scaled up to imgsz on load).
 Each run is a fresh process training 2 epochs (validation off until the last epoch, plots off); images/s is the
 second epoch's image count over its wall time (on_train_epoch_start -> on_train_epoch_end), so start-up, the first
 epoch's caches and the final validation are excluded. Peak memory is the run process's maximum resident set size.
-The median over runs is printed. Reference: Ultralytics 8.4.190 trains this setting at about 10 img/s with about
-2.1 GB peak memory on this machine class.
-Measured once here (2 cores shared by about 8 busy processes, load average 13, so the speed says little):
-`python benchmarks/train.py --runs 1` -> 0.19 img/s, peak memory 2.12 GB.
+Every run trains twice, with the default amp=True (bfloat16 autocast on a CPU with native bf16) and with amp=False
+(float32, the baseline), and the medians of both are printed. --map-epochs N also trains N epochs both ways with the
+same seed and prints the final mAP50 / mAP50-95 on the validation images, so a speed-up is seen not to cost accuracy.
+The reference (Ultralytics 8.4.190) trains this setting at about 10 img/s with about 2.1 GB peak memory on this
+machine class.
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ from pathlib import Path
 CHILD = r"""
 import json, resource, sys, time
 from ultralytics_clone import YOLO
-data, model, imgsz, batch, workers, out = sys.argv[1:7]
+data, model, imgsz, batch, workers, out, amp, epochs = sys.argv[1:9]
 marks = {}
 m = YOLO(model)
 m.add_callback("on_train_epoch_start", lambda t: marks.setdefault(f"start{t.epoch}", time.perf_counter()))
 m.add_callback("on_train_epoch_end", lambda t: marks.setdefault(f"end{t.epoch}", time.perf_counter()))
-m.train(data=data, epochs=2, imgsz=int(imgsz), batch=int(batch), workers=int(workers), device="cpu", val=False,
-        plots=False, project=out, name="bench", exist_ok=True)
+m.train(data=data, epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), workers=int(workers), device="cpu",
+        val=False, plots=False, project=out, name="bench", exist_ok=True, amp=amp == "True", seed=0)
 n = len(m.trainer.train_loader.dataset)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+box = m.trainer.metrics
 print("RESULT " + json.dumps({"img_s": n / (marks["end1"] - marks["start1"]), "peak_bytes": peak,
-                              "worker_peak_bytes": kids, "images": n}))
+                              "worker_peak_bytes": kids, "images": n, "map50": box.get("metrics/mAP50(B)"),
+                              "map": box.get("metrics/mAP50-95(B)")}))
 """
 
 
@@ -58,25 +62,37 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--model", default="yolo11n.yaml")
+    ap.add_argument("--map-epochs", type=int, default=0, help="also train this many epochs both ways and print mAP")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data(Path(tmp), a.images)
-        results = []
-        for r in range(a.runs):
-            cmd = [sys.executable, "-c", CHILD, str(data), a.model, str(a.imgsz), str(a.batch), str(a.workers), tmp]
+
+        def run(amp: bool, epochs: int) -> dict:
+            cmd = [sys.executable, "-c", CHILD, str(data), a.model, str(a.imgsz), str(a.batch), str(a.workers), tmp,
+                   str(amp), str(epochs)]  # fmt: skip
             out = subprocess.run(cmd, capture_output=True, text=True)
             line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
             if line is None:
-                raise SystemExit(f"run {r + 1} failed:\n{out.stderr[-3000:]}")
-            results.append(json.loads(line[7:]))
-            res = results[-1]
-            sys.stdout.write(f"run {r + 1}: {res['img_s']:.2f} img/s, peak {res['peak_bytes'] / 1e9:.2f} GB "
-                             f"(workers' peak {res['worker_peak_bytes'] / 1e9:.2f} GB)\n")  # fmt: skip
-    img_s = statistics.median(r["img_s"] for r in results)
-    peak = statistics.median(r["peak_bytes"] for r in results)
-    sys.stdout.write(f"{a.model} imgsz={a.imgsz} batch={a.batch} workers={a.workers} images={results[0]['images']} "
-                     f"CPU ({platform.processor() or platform.machine()}): median of {a.runs}: {img_s:.2f} img/s "
-                     f"(second epoch), peak memory {peak / 1e9:.2f} GB\n")  # fmt: skip
+                raise SystemExit(f"amp={amp} run failed:\n{out.stderr[-3000:]}")
+            return json.loads(line[7:])
+
+        results = {True: [], False: []}
+        for r in range(a.runs):
+            for amp in (True, False):
+                res = run(amp, 2)
+                results[amp].append(res)
+                sys.stdout.write(f"run {r + 1} amp={amp}: {res['img_s']:.2f} img/s, peak {res['peak_bytes'] / 1e9:.2f} GB "
+                                 f"(workers' peak {res['worker_peak_bytes'] / 1e9:.2f} GB)\n")  # fmt: skip
+                sys.stdout.flush()
+        maps = {amp: run(amp, a.map_epochs) for amp in (True, False)} if a.map_epochs else {}
+    for amp, label in ((True, "amp=True (default)"), (False, "amp=False (float32 baseline)")):
+        img_s = statistics.median(r["img_s"] for r in results[amp])
+        peak = statistics.median(r["peak_bytes"] for r in results[amp])
+        acc = (f", after {a.map_epochs} epochs mAP50 {maps[amp]['map50']:.3f} mAP50-95 {maps[amp]['map']:.3f}"
+               if maps else "")  # fmt: skip
+        sys.stdout.write(f"{label}: {a.model} imgsz={a.imgsz} batch={a.batch} workers={a.workers} "
+                         f"images={results[amp][0]['images']} CPU ({platform.processor() or platform.machine()}): "
+                         f"median of {a.runs}: {img_s:.2f} img/s (second epoch), peak memory {peak / 1e9:.2f} GB{acc}\n")
 
 
 if __name__ == "__main__":

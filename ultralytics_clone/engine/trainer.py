@@ -21,6 +21,7 @@ from ultralytics_clone.engine.overrides import call_override
 from ultralytics_clone.engine.run_log import EarlyStopping, RunLog, TimeBudget
 from ultralytics_clone.utils import LOGGER, RANK, colorstr, warn_once
 from ultralytics_clone.utils.callbacks import CallbackMixin, add_integration_callbacks
+from ultralytics_clone.utils.checks import amp_setting
 from ultralytics_clone.utils.errors import CloneError
 from ultralytics_clone.utils.files import yaml_save
 from ultralytics_clone.utils.torch_utils import ModelEMA, init_seeds, select_device, unwrap_model
@@ -73,7 +74,7 @@ class BaseTrainer(CallbackMixin):
         self.loss = self.loss_items = self.tloss = None
         self.loss_names: list[str] | tuple[str, ...] = ["Loss"]
         self.freeze_layer_names: list[str] = [".dfl"]
-        self.amp = False
+        self.amp, self.amp_dtype = False, torch.float16
         self.accumulate = 1
         self.stop = False
         self.nan_recovery_attempts = 0  # roll-backs to the last good state after a non-finite loss or EMA
@@ -158,7 +159,7 @@ class BaseTrainer(CallbackMixin):
 
     def _train_step(self, batch: dict, i: int, ni: int) -> None:
         """preprocess -> autocast forward + loss -> scaled backward -> optimizer_step() every `accumulate` batches."""
-        with torch.autocast(self.device.type, enabled=self.amp):
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp):
             batch = self.preprocess_batch(batch)
             loss, self.loss_items = self.model(batch)
             self.loss = loss.sum() * launch.world_size()  # DDP averages gradients over ranks; keep the batch sum
@@ -233,7 +234,7 @@ class BaseTrainer(CallbackMixin):
     def optimizer_step(self) -> None:
         """Unscale, clip, step, update the scaler; then optimizer_step -> on_before_zero_grad -> zero_grad -> EMA."""
         self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=10.0)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=10.0, foreach=True)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.run_callbacks("optimizer_step")
@@ -276,12 +277,8 @@ class BaseTrainer(CallbackMixin):
         self.set_model_attributes()
         self.freeze_layer_names = optim.freeze_names(self.args.freeze) + [".dfl"]
         optim.apply_freeze(self.model, self.freeze_layer_names, unfreeze_others=True)
-        self.amp = bool(self.args.amp) and self.device.type == "cuda"
-        if self.amp:
-            from ultralytics_clone.utils.checks import check_amp
-
-            self.amp = check_amp(self.model)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.amp, self.amp_dtype = amp_setting(bool(self.args.amp), self.device, self.model)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.amp_dtype == torch.float16)
         if launch.in_ddp():
             self.model = launch.wrap_model(self.model, self.device)
         if self.args.compile:

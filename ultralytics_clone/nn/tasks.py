@@ -93,7 +93,8 @@ class BaseModel(nn.Module):
             self.criterion = self.init_criterion()
         if preds is None:
             preds = self.forward(batch["img"])
-        return self.criterion(preds, batch)
+        with torch.autocast(batch["img"].device.type, enabled=False):  # the loss runs in float32 under any AMP
+            return self.criterion(_float32(preds), batch)
 
     def init_criterion(self):
         """The loss object for this task (subclasses override)."""
@@ -108,6 +109,17 @@ class BaseModel(nn.Module):
             if "anchors" in head.__dict__:
                 head.anchors, head.strides = fn(head.anchors), fn(head.strides)
         return self
+
+
+def _float32(x: Any) -> Any:
+    """x with its lower-precision floating tensors (an autocast forward's outputs) cast to float32, nesting kept."""
+    if isinstance(x, torch.Tensor):
+        return x.float() if x.is_floating_point() and x.dtype != torch.float64 else x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_float32(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _float32(v) for k, v in x.items()}
+    return x
 
 
 def _build_layers(model: BaseModel, cfg, ch: int, nc: int | None, verbose: bool) -> int:

@@ -185,6 +185,31 @@ def torchvision_status() -> tuple[bool, str]:
         return False, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), so bf16 autocast is faster, not emulated."""
+    import torch
+
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except Exception:  # private probes: absent or failing in some torch builds means "do not rely on it"
+        return False
+
+
+def amp_setting(requested: bool, device: Any, model: Any) -> tuple[bool, Any]:
+    """(enabled, dtype) of training autocast for amp=`requested`: float16 on CUDA after check_amp's self-test,
+    bfloat16 on a CPU with native bf16 (about 2x faster convolutions; weights, BatchNorm and the loss stay float32),
+    off elsewhere (MPS, CPUs that would emulate bf16)."""
+    import torch
+
+    kind = getattr(device, "type", str(device))
+    if requested and kind == "cuda":
+        return check_amp(model), torch.float16
+    if requested and kind == "cpu" and cpu_has_native_bf16():
+        LOGGER.info("AMP: bfloat16 autocast on this CPU (native bf16); amp=False trains in float32")
+        return True, torch.bfloat16
+    return False, torch.float16
+
+
 def check_amp(model: Any, imgsz: int = 64) -> bool:
     """AMP self-test on the user's own model, downloading nothing: fp32 vs autocast outputs must agree on CUDA.
 

@@ -137,11 +137,11 @@ def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_th
                 keep[nms(b, rank, iou_thres)] = True
                 return keep
             # the CPU kernel costs (rows x kept rows) per call, so one call per image keeps it linear in batch size
-            start = 0
+            kept, start = [], 0
             for n in torch.bincount(img).tolist():
-                if n:
-                    keep[start + nms(b[start : start + n], rank[start : start + n], iou_thres)] = True
+                kept.append(start + nms(b[start : start + n], rank[start : start + n], iou_thres))
                 start += n
+            keep[torch.cat(kept)] = True
             return keep
         except RuntimeError as err:  # e.g. compiled without this device's kernels
             if "torchvision::nms" not in str(err):
@@ -153,24 +153,29 @@ def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_th
 def _nms_top(fetch: Callable[[torch.Tensor], torch.Tensor], groups, img, rank, n_img, iou_thres: float,
              max_det: int, whole: bool = False) -> torch.Tensor:  # fmt: skip
     """Kept row indices (rows in priority order, image-major; rank = position within the image), at most max_det
-    per image. Rows go in by rank in chunks [lo, hi) that double, only for images still short of max_det; a chunk
+    per image. Rows go in by rank in chunks [lo, hi), only for images still short of max_det (the next chunk sized
+    from their keep rate so far, at most doubling: cost only, never results, depend on it); a chunk
     runs together with its image's kept rows, which outrank it and never suppress each other, so each pass extends
     the exact greedy result. fetch(rows) gives those rows' boxes: xyxy (Tensor[n, 4]) or xywhr (Tensor[n, 5])."""
     keep = torch.zeros(len(img), dtype=torch.bool, device=img.device)
     todo = torch.ones_like(n_img, dtype=torch.bool)
-    lo, hi = 0, max(max_det, 1)
+    lo, hi = torch.zeros_like(n_img), torch.full_like(n_img, max(max_det, 1))  # per image
     if whole:  # every candidate in one pass
-        hi = max(hi, int(n_img.max()) + 1 if len(n_img) else 1)
+        hi = torch.maximum(hi, n_img)
     while True:
-        sel = ((((rank >= lo) & (rank < hi)) | keep) & todo[img]).nonzero().squeeze(1)
+        sel = (((rank >= lo.index_select(0, img)) & (rank < hi.index_select(0, img)) | keep) & todo.index_select(0, img))
+        sel = sel.nonzero().squeeze(1)
         if len(sel):
             boxes = fetch(sel)
-            keep[sel] = _greedy(boxes, groups[sel], img[sel], iou_thres, rotated=boxes.shape[1] == 5)
+            keep[sel] = _greedy(boxes, groups.index_select(0, sel), img.index_select(0, sel), iou_thres,
+                                rotated=boxes.shape[1] == 5)  # fmt: skip
         kept = torch.bincount(img[keep], minlength=len(n_img))
         todo &= (kept < max_det) & (n_img > hi)
         if not bool(todo.any()):
             break
-        lo, hi = hi, hi * 2
+        # next chunk per image: what it lacks at its keep rate so far, plus a quarter, at least 64, at most doubling
+        need = ((max_det - kept) * hi * 5).div(kept.clamp(min=1) * 4, rounding_mode="floor")
+        lo, hi = hi, hi + torch.minimum(need.clamp(min=64), hi)
     idx = keep.nonzero().squeeze(1)
     return idx[_rank_in_order(img[idx]) < max_det]
 
@@ -185,9 +190,12 @@ def _rank_in_order(img: torch.Tensor) -> torch.Tensor:
 
 
 def _priority(img: torch.Tensor, conf: torch.Tensor) -> torch.Tensor:
-    """Permutation sorting rows by image, then conf descending, ties kept in input order."""
-    order = conf.argsort(descending=True, stable=True)
-    return order[img[order].argsort(stable=True)]
+    """Permutation sorting rows by image, then conf (> 0) descending, ties kept in input order: one stable sort of
+    int64 keys, as positive float32 values order like their bit patterns (float64 conf: two stable sorts)."""
+    if conf.dtype == torch.float64:
+        order = conf.argsort(descending=True, stable=True)
+        return order[img[order].argsort(stable=True)]
+    return ((img << 31) - conf.float().view(torch.int32)).argsort(stable=True)
 
 
 def _split(rows: torch.Tensor, img: torch.Tensor, bs: int, idx: torch.Tensor | None):
@@ -253,16 +261,9 @@ def non_max_suppression(
     classes = torch.as_tensor(classes, device=device).view(-1) if classes is not None else None
     if end2end:
         return _end2end(prediction, conf_thres, classes, max_det, return_idxs)
-    bs = prediction.shape[0]
+    bs, n_anchors = prediction.shape[0], prediction.shape[2]
     nc = nc or (prediction.shape[1] - 4)
     mi = 4 + nc
-    table = prediction.transpose(-1, -2)  # (B, A, C) view: one row per anchor
-    if not rotated:
-        if in_place:
-            table[..., :4] = _xywh2xyxy(table[..., :4])
-        else:
-            table = torch.cat((_xywh2xyxy(table[..., :4]), table[..., 4:]), -1)
-    n_anchors = table.shape[1]
     scores = prediction[:, 4:mi]  # (B, nc, A), contiguous over anchors
     if multi_label:
         img, cls, anchor = (scores > conf_thres).nonzero(as_tuple=True)
@@ -274,44 +275,67 @@ def non_max_suppression(
     else:  # no class columns: nothing to keep
         img = anchor = cls = torch.zeros(0, dtype=torch.long, device=device)
         conf = prediction.new_zeros(0)
+    table = prediction.contiguous()  # raw rows (cx, cy, w, h, ...), read through _take; boxes converted when read
     if any(len(lb) for lb in labels):
-        table, (img, anchor, cls, conf) = _add_labels(labels, table, (img, anchor, cls, conf), rotated)
+        table, (img, anchor, cls, conf) = _add_labels(labels, table, (img, anchor, cls, conf))
     if classes is not None:
-        sel = torch.isin(cls, classes.long())
-        img, anchor, cls, conf = img[sel], anchor[sel], cls[sel], conf[sel]
-    order = (conf.double() - 2.0 * img).argsort(descending=True, stable=True)  # image-major, then conf desc
-    img, anchor, cls, conf = img[order], anchor[order], cls[order], conf[order]
+        sel = torch.isin(cls, classes.long()).nonzero().squeeze(1)
+        img, anchor, cls, conf = (x.index_select(0, sel) for x in (img, anchor, cls, conf))
+    order = _priority(img, conf)  # image-major, then conf descending
+    img, anchor, cls, conf = (x.index_select(0, order) for x in (img, anchor, cls, conf))
     rank = _rank_in_order(img)
     if len(rank) and int(rank.max()) >= max_nms:  # at most max_nms candidates per image go into NMS
-        sel = rank < max_nms
-        img, anchor, cls, conf, rank = img[sel], anchor[sel], cls[sel], conf[sel], rank[sel]
+        sel = (rank < max_nms).nonzero().squeeze(1)
+        img, anchor, cls, conf, rank = (x.index_select(0, sel) for x in (img, anchor, cls, conf, rank))
     groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
-    cols = [0, 1, 2, 3, mi] if rotated else [0, 1, 2, 3]
     n_img = torch.bincount(img, minlength=bs)
-    keep = _nms_top(lambda i: table[img[i], anchor[i]][:, cols], groups, img, rank, n_img, iou_thres, max_det,
-                    whole=rotated)  # fmt: skip
-    found = table[img[keep], anchor[keep]]
-    rows = torch.cat((found[:, :4], conf[keep, None], cls[keep, None].to(found.dtype), found[:, mi:]), 1)
-    idx = torch.where(anchor[keep] < n_anchors, anchor[keep], -1) if return_idxs else None
-    return _split(rows, img[keep], bs, idx)
+    flat = img * table[0].numel() + anchor  # position of each candidate's first column in the flat table
+
+    def boxes(i: torch.Tensor) -> torch.Tensor:
+        """Boxes of candidate rows i: xyxy, or xywhr for rotated boxes."""
+        b = _take(table, flat.index_select(0, i), [0, 1, 2, 3, mi] if rotated else range(4))
+        return b if rotated else _xywh2xyxy(b)
+
+    keep = _nms_top(boxes, groups, img, rank, n_img, iou_thres, max_det, whole=rotated)
+    anchor, cls, conf, img = (x.index_select(0, keep) for x in (anchor, cls, conf, img))
+    extras = _take(table, flat.index_select(0, keep), range(mi, table.shape[1]))
+    rows = torch.cat((boxes(keep)[:, :4], conf[:, None], cls[:, None].to(extras.dtype), extras), 1)
+    if in_place and not rotated:  # after every read of the raw boxes
+        _xywh2xyxy_(prediction)
+    idx = torch.where(anchor < n_anchors, anchor, -1) if return_idxs else None
+    return _split(rows, img, bs, idx)
 
 
-def _add_labels(labels, table, cand, rotated: bool):
-    """Append a-priori label boxes (per-image Tensor[m, 5]: cls, cx, cy, w, h) as extra anchors of the table and
-    as confidence-1 candidates (img, anchor, cls, conf)."""
+def _take(table: torch.Tensor, flat: torch.Tensor, cols) -> torch.Tensor:
+    """Tensor[n, len(cols)]: columns `cols` of the anchors at flat positions `flat` of a contiguous (B, C, A) table."""
+    step = torch.tensor(list(cols), dtype=torch.long, device=flat.device) * table.shape[2]
+    return table.take(flat[:, None] + step)
+
+
+def _xywh2xyxy_(prediction: torch.Tensor) -> None:
+    """Rewrite the boxes of prediction (Tensor[B, C, A]) from cx, cy, w, h to x1, y1, x2, y2 in place."""
+    box = prediction[:, :4]
+    half, xy = box[:, 2:] / 2, box[:, :2].clone()
+    box[:, 2:] = xy + half
+    box[:, :2] = xy - half
+
+
+def _add_labels(labels, table, cand):
+    """Append a-priori label boxes (per-image Tensor[m, 5]: cls, cx, cy, w, h) as extra anchors of the (B, C, A)
+    table and as confidence-1 candidates (img, anchor, cls, conf)."""
     dev, dt = table.device, table.dtype
     lbs = [torch.as_tensor(x, dtype=dt, device=dev).view(-1, 5) for x in labels]
     m = max(len(x) for x in lbs)
-    extra = table.new_zeros((table.shape[0], m, table.shape[2]))
+    extra = table.new_zeros((table.shape[0], table.shape[1], m))
     img, pos, cls = [], [], []
     for i, x in enumerate(lbs):  # one row per image given (labels come per image)
-        extra[i, : len(x), :4] = x[:, 1:5] if rotated else _xywh2xyxy(x[:, 1:5])
+        extra[i, :4, : len(x)] = x[:, 1:5].T
         img.append(torch.full((len(x),), i, device=dev))
-        pos.append(torch.arange(len(x), device=dev) + table.shape[1])
+        pos.append(torch.arange(len(x), device=dev) + table.shape[2])
         cls.append(x[:, 0].long())
     img, pos, cls = torch.cat(img).long(), torch.cat(pos), torch.cat(cls)
     c_img, c_anchor, c_cls, c_conf = cand
-    return torch.cat((table, extra), 1), (torch.cat((c_img, img)), torch.cat((c_anchor, pos)),
+    return torch.cat((table, extra), 2), (torch.cat((c_img, img)), torch.cat((c_anchor, pos)),
                                           torch.cat((c_cls, cls)), torch.cat((c_conf, torch.ones_like(cls, dtype=c_conf.dtype))))  # fmt: skip
 
 

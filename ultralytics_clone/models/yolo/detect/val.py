@@ -111,7 +111,7 @@ class DetectionValidator(BaseValidator):
 
         return non_max_suppression(preds, self.args.conf, self.args.iou, classes=self.args.classes, multi_label=True,
                                    agnostic=self.args.single_cls or self.args.agnostic_nms, max_det=self.args.max_det,
-                                   end2end=self.end2end, labels=self._hybrid_labels())  # fmt: skip
+                                   end2end=self.end2end, labels=self._hybrid_labels(), in_place=False)  # fmt: skip
 
     def _hybrid_labels(self) -> list:
         """save_hybrid: the current batch's labels (cls, cx, cy, w, h in input pixels) joined to the predictions."""

@@ -209,10 +209,7 @@ def clip_boxes(boxes: Array, shape: tuple) -> Array:
     """Clip xyxy boxes (Array[..., 4]) to an image of shape (h, w, ...) in place; returns them."""
     h, w = shape[:2]
     if isinstance(boxes, torch.Tensor):
-        boxes[..., 0].clamp_(0, w)
-        boxes[..., 1].clamp_(0, h)
-        boxes[..., 2].clamp_(0, w)
-        boxes[..., 3].clamp_(0, h)
+        boxes[..., :4].clamp_(boxes.new_zeros(4), boxes.new_tensor((w, h, w, h)))
     else:
         boxes[..., [0, 2]] = boxes[..., [0, 2]].clip(0, w)
         boxes[..., [1, 3]] = boxes[..., [1, 3]].clip(0, h)
@@ -261,16 +258,15 @@ def scale_boxes(img1_shape: tuple, boxes: Array, img0_shape: tuple, ratio_pad=No
     """
     _, pad = _gain_pad(img1_shape, img0_shape, ratio_pad)
     gx, gy = _axis_gains(img1_shape, img0_shape, ratio_pad)
-    if padding:
-        boxes[..., 0] -= pad[0]
-        boxes[..., 1] -= pad[1]
-        if not xywh:
-            boxes[..., 2] -= pad[0]
-            boxes[..., 3] -= pad[1]
-    boxes[..., 0] /= gx
-    boxes[..., 1] /= gy
-    boxes[..., 2] /= gx
-    boxes[..., 3] /= gy
+    shift = (pad[0], pad[1], 0, 0) if xywh else (pad[0], pad[1], pad[0], pad[1])
+    if isinstance(boxes, torch.Tensor):  # two tensor ops for the four columns (the predictor's per-image path)
+        if padding:
+            boxes[..., :4] -= boxes.new_tensor(shift)
+        boxes[..., :4] /= boxes.new_tensor((gx, gy, gx, gy))
+    else:
+        if padding:
+            boxes[..., :4] -= np.asarray(shift, dtype=boxes.dtype)
+        boxes[..., :4] /= np.asarray((gx, gy, gx, gy), dtype=boxes.dtype)
     return boxes if xywh else clip_boxes(boxes, img0_shape)
 
 

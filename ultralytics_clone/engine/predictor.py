@@ -119,15 +119,20 @@ class BasePredictor(CallbackMixin):
         if isinstance(im, torch.Tensor):
             x = im.to(self.device)
         else:
-            batch = np.stack(self.pre_transform(im))  # BHWC BGR uint8
+            boxed = self.pre_transform(im)
+            batch = boxed[0][None] if len(boxed) == 1 else np.stack(boxed)  # BHWC BGR uint8
             batch = np.ascontiguousarray(batch[..., ::-1].transpose(0, 3, 1, 2))  # BCHW RGB in one uint8 copy
             x = torch.from_numpy(batch).to(self.device, non_blocking=True)
+        half = getattr(self.model, "fp16", self.args.half)
         if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
             x = (x[:, :1].float() * 0.299 + x[:, 1:2].float() * 0.587 + x[:, 2:3].float() * 0.114)
             x = x.round() if not isinstance(im, torch.Tensor) else x
-        x = x.half() if getattr(self.model, "fp16", self.args.half) else x.float()
-        if not isinstance(im, torch.Tensor):
-            x = x.div_(255)
+        if isinstance(im, torch.Tensor):
+            x = x.half() if half else x.float()
+        elif half:
+            x = x.half().div_(255)
+        else:
+            x = torch.div(x, 255)  # uint8 (or gray float) -> float32 0-1 in one pass
         return x.contiguous()
 
     def inference(self, im: torch.Tensor, **kwargs: Any) -> Any:

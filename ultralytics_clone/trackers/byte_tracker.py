@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ultralytics_clone.trackers.basetrack import BaseTrack, TrackState
-from ultralytics_clone.trackers.track_table import Rows, TrackTable
+from ultralytics_clone.trackers.track_table import COL, Rows, TrackTable
 from ultralytics_clone.trackers.utils import matching
 from ultralytics_clone.trackers.utils.kalman_filter import KalmanFilterXYAH
 
@@ -382,14 +382,14 @@ class BYTETracker:
             return
         picked = dets[cols]
         z = self.track_class._measure(picked.tlwh())
-        work.mean[rows], work.cov[rows] = self.kalman_filter.update(work.mean[rows], work.cov[rows], z)
-        restart = work.state[rows] != TrackState.Tracked
-        work.tracklet_len[rows] = np.where(restart, 0, work.tracklet_len[rows] + 1)
-        work.state[rows] = TrackState.Tracked
-        work.activated[rows] = True
-        work.frame_id[rows] = self.frame_id
-        work.score[rows], work.cls[rows] = picked.conf, picked.cls
-        work.idx[rows], work.angle[rows] = picked.coords[:, -1], picked.angle()
+        row = work.data[rows]  # (K, 18): Kalman mean, then the COLUMNS; written back at once
+        row[:, :8], work.cov[rows] = self.kalman_filter.update(row[:, :8], work.cov[rows], z)
+        was_tracked = row[:, COL["state"]] == TrackState.Tracked
+        row[:, COL["tracklet_len"]] = np.where(was_tracked, row[:, COL["tracklet_len"]] + 1, 0)
+        row[:, COL["state"]], row[:, COL["activated"]], row[:, COL["frame_id"]] = TrackState.Tracked, 1, self.frame_id
+        row[:, COL["score"]], row[:, COL["cls"]] = picked.conf, picked.cls
+        row[:, COL["idx"]], row[:, COL["angle"]] = picked.coords[:, -1], picked.angle()
+        work.data[rows] = row
         if picked.feats is not None:
             self._take_features(work, rows, picked.feats)
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 COLUMNS = ("score", "cls", "idx", "angle", "track_id", "state", "activated", "start_frame", "frame_id", "tracklet_len")
+COL = {name: 8 + k for k, name in enumerate(COLUMNS)}  # column of `TrackTable.data`
 
 
 class TrackTable:
@@ -109,4 +110,4 @@ def normalise(feats: np.ndarray) -> np.ndarray:
     return feats / (np.linalg.norm(feats, axis=1, keepdims=True) + 1e-12)
 
 
-__all__ = ["TrackTable", "Rows", "blend_features", "normalise"]
+__all__ = ["TrackTable", "Rows", "COLUMNS", "COL", "blend_features", "normalise"]

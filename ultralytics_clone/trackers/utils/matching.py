@@ -46,7 +46,9 @@ def linear_assignment(cost_matrix: np.ndarray, thresh: float, use_lap: bool = Tr
     single = (np.bincount(r, minlength=n)[r] == 1) & (np.bincount(c, minlength=m)[c] == 1)
     r1, c1 = r[single], c[single]  # isolated pairs: matched as they are
     if not single.all():
-        rows, cols = np.unique(r[~single]), np.unique(c[~single])
+        hard_r, hard_c = np.zeros(n, bool), np.zeros(m, bool)
+        hard_r[r[~single]], hard_c[c[~single]] = True, True
+        rows, cols = hard_r.nonzero()[0], hard_c.nonzero()[0]
         sub_r, sub_c = _solve(cost[rows][:, cols], thresh, use_lap)
         r1, c1 = np.concatenate([r1, rows[sub_r]]), np.concatenate([c1, cols[sub_c]])
         by_row = np.argsort(r1, kind="stable")

@@ -218,7 +218,7 @@ class BaseTrainer(CallbackMixin):
             self._setup_scheduler()
             self.scheduler.last_epoch = self.epoch
         self._good = train_state.capture(self, self.epoch)
-        if (self.args.save or final) and RANK in {-1, 0}:
+        if (self.args.save or self.stop) and RANK in {-1, 0}:  # save=False: the stopping epoch's checkpoint only
             self.save_model()
             self.run_callbacks("on_model_save")
         self.run_callbacks("on_fit_epoch_end")

@@ -6,8 +6,9 @@
 Nothing is downloaded: the dataset is generated into settings["datasets_dir"] on first use. The built-in set has only
 32 training images, so the recipe steps the optimizer every batch (nbs=batch) and leaves mosaic off: with the
 defaults (nbs=64, mosaic=1.0) a model from scratch needs far more epochs before it finds anything. 100 epochs at
-imgsz 96 (about the compute of 50 at 128) gave mAP50 0.30-0.47 over four seeds (3 of 4 images with boxes each time);
-50 epochs at 128 gave 0.26-0.37 and often boxes on only one image.
+imgsz 96 (about the compute of 50 at 128) gave mAP50 0.30-0.47 over six seeds (0.470, 0.461, 0.404, 0.295, 0.351,
+0.474 for seeds 0-5; boxes on 3 of the 4 images for five of them, on 1 for seed 4); 50 epochs at 128 gave 0.26-0.37
+and often boxes on only one image.
 """
 
 from __future__ import annotations

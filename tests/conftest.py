@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -71,6 +72,15 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+@pytest.fixture(scope="module")
+def detect_checkpoints(tmp_path_factory, fixtures_dir) -> Path:
+    """A writable folder (one per test module) holding copies of the three reference detection checkpoints."""
+    d = tmp_path_factory.mktemp("checkpoints")
+    for name in ("yolov8n", "yolo11n", "yolo26n"):
+        shutil.copy(fixtures_dir / f"{name}.pt", d / f"{name}.pt")
+    return d
+
+
 @pytest.fixture(scope="session")
 def facts_dir() -> Path:
     """shared/facts/models: the reference library's per-config layer and tensor facts (read-only)."""
@@ -81,7 +91,6 @@ def facts_dir() -> Path:
 @pytest.fixture
 def subprocess_env(tmp_path: Path) -> dict[str, str]:
     """Environment for the CLI in a subprocess: its own config dir, seeded with the session's folders."""
-    import shutil
 
     env = dict(os.environ)
     env["YOLO_CONFIG_DIR"] = str(tmp_path / "cli-config")

@@ -21,12 +21,9 @@ IMGSZ = 96
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, fixtures_dir) -> Path:
-    """A writable folder holding copies of the three detection checkpoints (the fixtures folder is read-only)."""
-    d = tmp_path_factory.mktemp("export")
-    for name in MODELS:
-        shutil.copy(fixtures_dir / f"{name}.pt", d / f"{name}.pt")
-    return d
+def workdir(detect_checkpoints) -> Path:
+    """Copies of the reference detection checkpoints (conftest), written beside by the exports."""
+    return detect_checkpoints
 
 
 def _pytorch_output(pt: Path, x: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -19,11 +18,9 @@ IMGSZ = 64
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, fixtures_dir) -> Path:
-    d = tmp_path_factory.mktemp("export_ov_ncnn")
-    for name in MODELS:
-        shutil.copy(fixtures_dir / f"{name}.pt", d / f"{name}.pt")
-    return d
+def workdir(detect_checkpoints) -> Path:
+    """Copies of the reference detection checkpoints (conftest), written beside by the exports."""
+    return detect_checkpoints
 
 
 def _outputs(pt: Path, path: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

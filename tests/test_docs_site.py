@@ -52,3 +52,12 @@ def test_config_table_matches_default_yaml():
     assert [r[0] for r in rows] == keys
     assert all(r[1] and r[4] for r in rows), "every default.yaml line needs '# (type) meaning'"
     assert dict((r[0], r[2]) for r in rows)["epochs"] == "100"
+
+
+def test_readme_links_resolve():
+    """Every relative link of README.md (the feature table points into docs/) names a file of the repository."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = [m for m in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text) if "://" not in m]
+    assert len(links) >= 10
+    missing = [link for link in links if not (ROOT / link).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"

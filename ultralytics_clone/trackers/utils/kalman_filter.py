@@ -27,6 +27,16 @@ def _diag(std: np.ndarray) -> np.ndarray:
     return out
 
 
+def _add_diag(a: np.ndarray, values: np.ndarray) -> None:
+    """a[:, i, i] += values[:, i] for (N, D, D) a, in place."""
+    n, d = values.shape
+    if a.flags.c_contiguous:
+        a.reshape(n, d * d)[:, :: d + 1] += values  # the diagonals, as a strided view
+    else:
+        i = np.arange(d)
+        a[:, i, i] += values
+
+
 def _solve_spd(s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """S^-1 B for innovation covariances S (N, 4, 4) and B (N, 4, K). Position (x, y) and size never mix in these
     filters (camera motion rotates x with y and the size pair together), so S is block-diagonal and closed-form 2x2
@@ -80,9 +90,10 @@ class KalmanFilterXYAH:
     def predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One step of constant-velocity motion."""
         m, p, single = _batched(mean, covariance)
-        q = _diag(self._std("motion", m))
+        var = self._std("motion", m) ** 2
         m = m @ self._motion_mat.T
-        p = self._motion_mat @ p @ self._motion_mat.T + q
+        p = self._motion_mat @ p @ self._motion_mat.T
+        _add_diag(p, var)
         return (m[0], p[0]) if single else (m, p)
 
     def multi_predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +111,9 @@ class KalmanFilterXYAH:
         std = self._std("measure", m)
         if confidence is not None:
             std = std * (1 - np.asarray(confidence, dtype=np.float64).reshape(-1, 1))
-        return m[:, :4], p[:, :4, :4] + _diag(std)
+        s = p[:, :4, :4].copy()
+        _add_diag(s, std**2)
+        return m[:, :4], s
 
     def update(self, mean: np.ndarray, covariance: np.ndarray, measurement: np.ndarray,
                confidence: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip

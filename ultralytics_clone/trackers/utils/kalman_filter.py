@@ -44,9 +44,13 @@ def _solve_spd(s: np.ndarray, b: np.ndarray) -> np.ndarray:
     if s[:, :2, 2:].any() or s[:, 2:, :2].any():
         return np.linalg.solve(s, b)
     n = len(s)
-    blocks = s.reshape(n, 2, 2, 2, 2)[:, [0, 1], :, [0, 1]].transpose(1, 0, 2, 3)  # (N, 2 blocks, 2, 2)
-    a, c, d = blocks[..., 0, 0], blocks[..., 0, 1], blocks[..., 1, 1]  # symmetric: [[a, c], [c, d]]
-    inv = np.stack([d, -c, -c, a], -1).reshape(n, 2, 2, 2) / (a * d - c * c)[..., None, None]
+    flat = s.reshape(n, 16)
+    a, c, d = flat[:, 0:11:10], flat[:, 1:12:10], flat[:, 5:16:10]  # (N, 2 blocks): each block is [[a, c], [c, d]]
+    inv = np.empty((n, 2, 4))
+    inv[..., 0], inv[..., 1], inv[..., 3] = d, -c, a
+    inv[..., 2] = inv[..., 1]
+    inv /= (a * d - c * c)[..., None]
+    inv = inv.reshape(n, 2, 2, 2)
     return (inv @ b.reshape(n, 2, 2, -1)).reshape(b.shape)
 
 

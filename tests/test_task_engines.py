@@ -1,9 +1,10 @@
 """Segment, pose, OBB and classify learn: the n model from YAML memorises a few built-in images, then val and predict.
 
 Kept small for a shared CPU: 8 images (classify: 4 per class), imgsz 128 (classify 64), batch 4, augmentation off,
-SGD at lr0=0.02 (classify: AdamW by optimizer=auto) without warmup, no per-epoch checkpoints, validation on the training images (memorisation proves
-the engine learns). Each test checks the task's loss falling and its metric, computed by the real validator, rising
-from the untrained model (measured when training starts) to the trained one by a clear margin.
+SGD at lr0=0.02 (classify: AdamW by optimizer=auto) without warmup, no per-epoch checkpoints, validation on the
+training images (memorisation proves the engine learns). Each test checks the task's loss falling and its metric,
+computed by the real validator, rising from the untrained model (measured when training starts) to the trained one
+by a clear margin.
 
 About 100 steps are needed: BatchNorm's running statistics (momentum 0.03) start at mean 0 / variance 1, and before
 they settle the eval-mode network answers the same for every image, whatever the training-mode network has learnt.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 MARKER = "<!-- CONFIG_TABLE -->"
 DIFF_MARKER = "<!-- README_DIFFERENCES -->"  # the README's differences table, kept in one place
+BENCH_MARKER = "<!-- README_BENCHMARKS -->"  # the README's benchmark commands and latest figures, kept in one place
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_YAML = ROOT / "ultralytics_clone" / "cfg" / "default.yaml"
 LINE = re.compile(r"^(?P<key>[A-Za-z_]\w*):\s*(?P<value>[^#]*?)\s*(?:#\s*\((?P<type>[^)]*)\)\s*(?P<meaning>.*))?$")
@@ -63,21 +64,28 @@ def config_table() -> str:
     return head + body
 
 
-def readme_differences() -> str:
-    """The body of README.md's 'Differences from Ultralytics' section, with links made relative to docs/."""
+def readme_section(title: str) -> str:
+    """The body of README.md's '## <title>' section, with links made relative to docs/."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    m = re.search(r"^## Differences from Ultralytics\n(.*?)(?=^## )", text, flags=re.S | re.M)
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", text, flags=re.S | re.M)
     if not m:
-        raise RuntimeError("README.md has no '## Differences from Ultralytics' section followed by another section")
+        raise RuntimeError(f"README.md has no '## {title}' section followed by another section")
     return m[1].replace("](docs/", "](")
 
 
+def readme_differences() -> str:
+    """The body of README.md's 'Differences from Ultralytics' section, with links made relative to docs/."""
+    return readme_section("Differences from Ultralytics")
+
+
 def on_page_markdown(markdown: str, **kwargs) -> str:
-    """MkDocs hook: replace the markers with the generated table and the README's differences table."""
+    """MkDocs hook: replace the markers with the generated table and the README's differences and benchmarks."""
     if MARKER in markdown:
         markdown = markdown.replace(MARKER, config_table())
     if DIFF_MARKER in markdown:
         markdown = markdown.replace(DIFF_MARKER, readme_differences())
+    if BENCH_MARKER in markdown:
+        markdown = markdown.replace(BENCH_MARKER, readme_section("Benchmarks"))
     return markdown
 
 

@@ -61,3 +61,12 @@ def test_readme_links_resolve():
     assert len(links) >= 10
     missing = [link for link in links if not (ROOT / link).exists()]
     assert not missing, f"README.md links to missing files: {missing}"
+
+
+def test_readme_sections_are_included(site_text):
+    """The differences table and the benchmark figures live in README.md only; the site includes them."""
+    assert "README_DIFFERENCES" not in site_text and "README_BENCHMARKS" not in site_text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    bench = re.search(r"^## Benchmarks\n(.*?)(?=^## )", readme, flags=re.S | re.M)[1]
+    commands = re.findall(r"^\| `(python [^`]+|OMP_NUM_THREADS=1 python [^`]+)` \|", bench, flags=re.M)
+    assert len(commands) >= 8 and all(c in site_text for c in commands)

@@ -281,6 +281,25 @@ def test_widening_passes_stay_exact(monkeypatch):
         assert len(out[0]) == 10
 
 
+def test_many_classes_best_candidates_widen_when_short(monkeypatch):
+    """With many classes only each image's best candidates are taken; heavy suppression leaves an image short of
+    max_det within them, so more are taken, and the result stays the exact greedy one."""
+    g = torch.Generator().manual_seed(17)
+    n, nc = 300, 20
+    pred = torch.zeros(2, 4 + nc, n)
+    pred[:, 0] = torch.randint(0, 6, (2, n), generator=g).float() * 40 + torch.rand(2, n, generator=g)  # 6 clusters
+    pred[:, 1], pred[:, 2], pred[:, 3] = 20.0, 30.0, 30.0
+    pred[:, 4:] = torch.rand(2, nc, n, generator=g) ** 8
+    for backend in ("torchvision", "torch"):
+        monkeypatch.setattr(nms_mod, "_BACKEND", backend)
+        for multi_label in (False, True):
+            for agnostic, max_det in ((False, 4), (False, 40), (True, 10)):  # agnostic: 6 boxes at most survive
+                out, idx = non_max_suppression(pred.clone(), 0.01, 0.5, agnostic=agnostic, multi_label=multi_label,
+                                               max_det=max_det, return_idxs=True)  # fmt: skip
+                got = [list(zip(i.tolist(), o[:, 5].long().tolist())) for o, i in zip(out, idx)]
+                assert got == _brute(pred, 0.01, 0.5, multi_label, agnostic, max_det), (backend, multi_label, max_det)
+
+
 def test_end2end_with_classes_filter():
     """NMS-free rows with a classes filter (int, list, no match, extra columns) never crash."""
     rows = torch.zeros(2, 4, 6 + 3)

@@ -3,10 +3,14 @@
 Exact greedy NMS, never time-limited, one call for the whole batch (image and class form one group id, so no
 Python loop runs over images, classes or boxes). Two facts keep it fast at conf=0.001:
 - Greedy NMS decides a box only from higher-scored boxes, so NMS over each image's best k candidates gives exactly
-  the first kept boxes of NMS over all of them. We run it on the best max_det candidates, then feed the next ones
-  in doubling chunks (with the boxes kept so far) only to images that still have fewer than max_det boxes.
+  the first kept boxes of NMS over all of them. We run it on the best 1.5 x max_det candidates, then feed the next
+  ones (with the boxes kept so far) only to images that still have fewer than max_det boxes, in chunks sized from
+  their keep rate so far (at most doubling).
 - Candidates are ranked once (conf descending, ties by anchor order) and NMS sees that rank as its score, so the
   order, and hence the result, is the same on every device and in both implementations.
+- With many classes, finding and ranking all candidates would cost more than NMS itself: only those scoring at least
+  each image's (2 x max_det)-th best anchor are taken (all of an image's best candidates, so still exact), and more
+  only for an image that ends short of max_det.
 Axis-aligned overlap is computed in float64 on boxes shifted so that groups never touch (exact: float32 values plus
 integer-spaced offsets fit float64's mantissa), once by torchvision's `nms` and, when torchvision is missing or its
 compiled ops do not match torch, by the built-in greedy NMS with the same formula: the two give identical results.
@@ -20,6 +24,7 @@ still counts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import torch
 
@@ -159,7 +164,9 @@ def _nms_top(fetch: Callable[[torch.Tensor], torch.Tensor], groups, img, rank, n
     the exact greedy result. fetch(rows) gives those rows' boxes: xyxy (Tensor[n, 4]) or xywhr (Tensor[n, 5])."""
     keep = torch.zeros(len(img), dtype=torch.bool, device=img.device)
     todo = torch.ones_like(n_img, dtype=torch.bool)
-    lo, hi = torch.zeros_like(n_img), torch.full_like(n_img, max(max_det, 1))  # per image
+    # per image; a trained head keeps about two thirds of its best candidates, so one pass of 1.5 x max_det rows
+    # usually suffices
+    lo, hi = torch.zeros_like(n_img), torch.full_like(n_img, max(max_det * 3 // 2, 1))
     if whole:  # every candidate in one pass
         hi = torch.maximum(hi, n_img)
     while True:
@@ -264,39 +271,34 @@ def non_max_suppression(
     bs, n_anchors = prediction.shape[0], prediction.shape[2]
     nc = nc or (prediction.shape[1] - 4)
     mi = 4 + nc
-    scores = prediction[:, 4:mi]  # (B, nc, A), contiguous over anchors
-    if multi_label:
-        img, cls, anchor = (scores > conf_thres).nonzero(as_tuple=True)
-        conf = scores[img, cls, anchor]
-    elif nc:
-        conf, cls = scores.max(1)
-        img, anchor = (conf > conf_thres).nonzero(as_tuple=True)
-        conf, cls = conf[img, anchor], cls[img, anchor]
-    else:  # no class columns: nothing to keep
-        img = anchor = cls = torch.zeros(0, dtype=torch.long, device=device)
-        conf = prediction.new_zeros(0)
     table = prediction.contiguous()  # raw rows (cx, cy, w, h, ...), read through _take; boxes converted when read
     if any(len(lb) for lb in labels):
-        table, (img, anchor, cls, conf) = _add_labels(labels, table, (img, anchor, cls, conf))
-    if classes is not None:
-        sel = torch.isin(cls, classes.long()).nonzero().squeeze(1)
-        img, anchor, cls, conf = (x.index_select(0, sel) for x in (img, anchor, cls, conf))
-    order = _priority(img, conf)  # image-major, then conf descending
-    img, anchor, cls, conf = (x.index_select(0, order) for x in (img, anchor, cls, conf))
-    rank = _rank_in_order(img)
-    if len(rank) and int(rank.max()) >= max_nms:  # at most max_nms candidates per image go into NMS
-        sel = (rank < max_nms).nonzero().squeeze(1)
-        img, anchor, cls, conf, rank = (x.index_select(0, sel) for x in (img, anchor, cls, conf, rank))
-    groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
-    n_img = torch.bincount(img, minlength=bs)
-    flat = img * table[0].numel() + anchor  # position of each candidate's first column in the flat table
-
-    def boxes(i: torch.Tensor) -> torch.Tensor:
-        """Boxes of candidate rows i: xyxy, or xywhr for rotated boxes."""
-        b = _take(table, flat.index_select(0, i), [0, 1, 2, 3, mi] if rotated else range(4))
-        return b if rotated else _xywh2xyxy(b)
-
-    keep = _nms_top(boxes, groups, img, rank, n_img, iou_thres, max_det, whole=rotated)
+        table, extra = _add_labels(labels, table)
+    # anchors looked at per image: with many classes, finding and sorting every candidate costs more than NMS, so
+    # only those scoring at least each image's (2 x max_det)-th best anchor are taken, unless that leaves one short
+    k = max(2 * max_det, 1) if nc >= 16 else n_anchors
+    while True:
+        img, cls, anchor, conf, complete = _candidates(prediction[:, 4:mi], conf_thres, multi_label, k)
+        if any(len(lb) for lb in labels):
+            img, cls, anchor, conf = (torch.cat(x) for x in zip((img, cls, anchor, conf), extra))
+        if classes is not None:
+            sel = torch.isin(cls, classes.long()).nonzero().squeeze(1)
+            img, anchor, cls, conf = (x.index_select(0, sel) for x in (img, anchor, cls, conf))
+        order = _priority(img, conf)  # image-major, then conf descending
+        img, anchor, cls, conf = (x.index_select(0, order) for x in (img, anchor, cls, conf))
+        rank = _rank_in_order(img)
+        if len(rank) and int(rank.max()) >= max_nms:  # at most max_nms candidates per image go into NMS
+            sel = (rank < max_nms).nonzero().squeeze(1)
+            img, anchor, cls, conf, rank = (x.index_select(0, sel) for x in (img, anchor, cls, conf, rank))
+        groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
+        n_img = torch.bincount(img, minlength=bs)
+        flat = img * table[0].numel() + anchor  # position of each candidate's first column in the flat table
+        boxes = partial(_boxes, table, flat, mi if rotated else None)
+        keep = _nms_top(boxes, groups, img, rank, n_img, iou_thres, max_det, whole=rotated)
+        # NMS over an image's best candidates is exact for them: only an image short of max_det needs more
+        if complete.all() or not bool((torch.bincount(img[keep], minlength=bs)[~complete] < max_det).any()):
+            break
+        k *= 4
     anchor, cls, conf, img = (x.index_select(0, keep) for x in (anchor, cls, conf, img))
     extras = _take(table, flat.index_select(0, keep), range(mi, table.shape[1]))
     rows = torch.cat((boxes(keep)[:, :4], conf[:, None], cls[:, None].to(extras.dtype), extras), 1)
@@ -304,6 +306,39 @@ def non_max_suppression(
         _xywh2xyxy_(prediction)
     idx = torch.where(anchor < n_anchors, anchor, -1) if return_idxs else None
     return _split(rows, img, bs, idx)
+
+
+def _candidates(scores: torch.Tensor, conf_thres: float, multi_label: bool, k: int):
+    """(img, cls, anchor, conf, complete) of the candidates in scores (Tensor[B, nc, A]) above conf_thres, limited in
+    each image to those scoring at least its k-th best anchor: every candidate of that score or more, so the best
+    ones of each image, in order (img, cls, anchor); complete (Bool[B]) where that limit left none out."""
+    dev = scores.device
+    if not scores.shape[1]:  # no class columns: nothing to keep
+        empty = torch.zeros(0, dtype=torch.long, device=dev)
+        return empty, empty, empty, scores.new_zeros(0), torch.ones(len(scores), dtype=torch.bool, device=dev)
+    if multi_label and k >= scores.shape[2]:  # no limit
+        img, cls, anchor = (scores > conf_thres).nonzero(as_tuple=True)
+        return img, cls, anchor, scores[img, cls, anchor], torch.ones(len(scores), dtype=torch.bool, device=dev)
+    best, arg = (scores.amax(1), None) if multi_label else scores.max(1)  # (B, A); amax is much the cheaper
+    if k >= best.shape[1]:  # no limit
+        floor = best.new_full((len(best),), conf_thres)
+    else:
+        floor = best.topk(k, 1, sorted=False).values.amin(1)
+    complete = floor <= conf_thres
+    floor = floor.clamp(min=conf_thres)
+    img, anchor = ((best > conf_thres) & (best >= floor[:, None])).nonzero(as_tuple=True)
+    if not multi_label:
+        return img, arg[img, anchor], anchor, best[img, anchor], complete
+    rows = scores[img, :, anchor].T  # (nc, n): class-major, so candidates come out ordered by (img, cls, anchor)
+    cls, j = ((rows > conf_thres) & (rows >= floor.index_select(0, img))).nonzero(as_tuple=True)
+    return img.index_select(0, j), cls, anchor.index_select(0, j), rows[cls, j], complete
+
+
+def _boxes(table: torch.Tensor, flat: torch.Tensor, angle: int | None, i: torch.Tensor) -> torch.Tensor:
+    """Boxes of candidate rows i (flat: each candidate's table position): xyxy, or xywhr with the angle column."""
+    if angle is not None:
+        return _take(table, flat.index_select(0, i), [0, 1, 2, 3, angle])
+    return _xywh2xyxy(_take(table, flat.index_select(0, i), range(4)))
 
 
 def _take(table: torch.Tensor, flat: torch.Tensor, cols) -> torch.Tensor:
@@ -320,9 +355,9 @@ def _xywh2xyxy_(prediction: torch.Tensor) -> None:
     box[:, :2] = xy - half
 
 
-def _add_labels(labels, table, cand):
+def _add_labels(labels, table):
     """Append a-priori label boxes (per-image Tensor[m, 5]: cls, cx, cy, w, h) as extra anchors of the (B, C, A)
-    table and as confidence-1 candidates (img, anchor, cls, conf)."""
+    table; returns the table and their candidates (img, cls, anchor, conf=1)."""
     dev, dt = table.device, table.dtype
     lbs = [torch.as_tensor(x, dtype=dt, device=dev).view(-1, 5) for x in labels]
     m = max(len(x) for x in lbs)
@@ -334,9 +369,7 @@ def _add_labels(labels, table, cand):
         pos.append(torch.arange(len(x), device=dev) + table.shape[2])
         cls.append(x[:, 0].long())
     img, pos, cls = torch.cat(img).long(), torch.cat(pos), torch.cat(cls)
-    c_img, c_anchor, c_cls, c_conf = cand
-    return torch.cat((table, extra), 2), (torch.cat((c_img, img)), torch.cat((c_anchor, pos)),
-                                          torch.cat((c_cls, cls)), torch.cat((c_conf, torch.ones_like(cls, dtype=c_conf.dtype))))  # fmt: skip
+    return torch.cat((table, extra), 2), (img, cls, pos, torch.ones_like(cls, dtype=dt))
 
 
 def nms_torch(

@@ -161,7 +161,7 @@ class DetectionValidator(BaseValidator):
         ends = list(accumulate([len(pred)] * 2 + [len(gcls)] * 2 + [len(iou)] * 3))
         conf, pred_cls, target_cls, target_img, d, g, iou = (packed[a:b] for a, b in zip([0, *ends], ends))
         nc = max(self.nc, 1)
-        present = np.unique(target_img * nc + target_cls) % nc  # one class id per (image, class) present
+        present = np.flatnonzero(np.bincount((target_img * nc + target_cls).astype(int))) % nc  # per (image, class)
         tp = match_pairs(d.astype(int), g.astype(int), iou, len(conf), len(target_cls), self.iouv)
         self.metrics.update_stats({"tp": tp, "conf": conf, "pred_cls": pred_cls, "target_cls": target_cls,
                                    "target_img": present})  # fmt: skip

@@ -37,7 +37,6 @@ def match_pairs(det, gt, iou, n_pred: int, n_true: int, iouv=IOU_THRESHOLDS):
     d, g = d[e], g[e]
     key_d, key_g = t * n_d + d, t * n_true + g  # key_d never decreases along the pairs
     avail = np.ones(len(d), dtype=bool)
-    prev = None
     while True:  # converges in at most (longest chain of contested picks) rounds
         idx = np.flatnonzero(avail)
         first = np.ones(len(idx), dtype=bool)
@@ -48,10 +47,10 @@ def match_pairs(det, gt, iou, n_pred: int, n_true: int, iouv=IOU_THRESHOLDS):
         chosen = pick[has]
         claimer = np.full(n_t * n_true, n_d)
         np.minimum.at(claimer, key_g[chosen], d[chosen])
-        avail = claimer[key_g] >= d  # not taken by a higher-ranked prediction
-        if prev is not None and np.array_equal(pick, prev):
+        now = claimer[key_g] >= d  # not taken by a higher-ranked prediction
+        if np.array_equal(now, avail):  # the same picks again: the fixed point
             break
-        prev = pick
+        avail = now
     correct[preds] = has.reshape(n_t, n_d).T
     return correct
 

@@ -147,7 +147,7 @@ class DetectionValidator(BaseValidator):
             return self._update_per_image(preds, batch)
         bs = len(preds)
         self.seen += bs
-        counts = torch.tensor([len(p) for p in preds], device=self.device)
+        counts = torch.tensor([p.shape[0] for p in preds], device=self.device)  # (len() of a tensor is slow)
         pred = torch.cat(preds) if bs else torch.zeros((0, 6), device=self.device)
         pcls = torch.zeros_like(pred[:, 5]) if self.args.single_cls else pred[:, 5]
         geom = self._geometry(batch)
@@ -158,7 +158,7 @@ class DetectionValidator(BaseValidator):
         d, g, iou = self._pairs(pred, pcls, counts, gbox, gcls, gimg, ggeom)
         # one host copy, float32 (indices exact below 2**24)
         packed = torch.cat((pred[:, 4].float(), pcls.float(), gcls, gimg, d, g, iou)).cpu().numpy()
-        ends = list(accumulate([len(pred)] * 2 + [len(gcls)] * 2 + [len(iou)] * 3))
+        ends = list(accumulate([pred.shape[0]] * 2 + [gcls.shape[0]] * 2 + [iou.shape[0]] * 3))
         conf, pred_cls, target_cls, target_img, d, g, iou = (packed[a:b] for a, b in zip([0, *ends], ends))
         nc = max(self.nc, 1)
         present = np.flatnonzero(np.bincount((target_img * nc + target_cls).astype(int))) % nc  # per (image, class)
@@ -228,7 +228,7 @@ class DetectionValidator(BaseValidator):
         rep = take(counts, 0, gimg)
         g = torch.repeat_interleave(rep)  # label of each pair
         first = take(counts.cumsum(0) - counts, 0, gimg) - (rep.cumsum(0) - rep)
-        d = take(first, 0, g) + torch.arange(len(g), device=g.device)
+        d = take(first, 0, g) + torch.arange(g.shape[0], device=g.device)
         same = (take(gcls, 0, g) == take(pcls, 0, d)).nonzero().squeeze(1)
         g, d = take(g, 0, same), take(d, 0, same)
         a, b = take(gbox, 0, g), self._to_original(take(pred[:, :4], 0, d), take(ggeom, 0, g))

@@ -1,7 +1,8 @@
-"""Training autocast: float16 on CUDA, bfloat16 on CPUs with native bf16, float32 elsewhere; the loss in float32."""
+"""Training autocast: float16 on CUDA, amp='bf16' also on CPUs with native bf16, float32 elsewhere; the loss in float32."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from ultralytics_clone.nn.tasks import DetectionModel
@@ -11,11 +12,22 @@ from ultralytics_clone.utils import checks
 def test_amp_setting_per_device(monkeypatch):
     model = torch.nn.Linear(2, 2)
     monkeypatch.setattr(checks, "cpu_has_native_bf16", lambda: True)
-    assert checks.amp_setting(True, torch.device("cpu"), model) == (True, torch.bfloat16)
+    assert checks.amp_setting(True, torch.device("cpu"), model)[0] is False  # as the reference: AMP is for CUDA
+    assert checks.amp_setting("bf16", torch.device("cpu"), model) == (True, torch.bfloat16)
     assert checks.amp_setting(False, torch.device("cpu"), model)[0] is False
     monkeypatch.setattr(checks, "cpu_has_native_bf16", lambda: False)  # a CPU that would emulate bf16: float32
-    assert checks.amp_setting(True, torch.device("cpu"), model)[0] is False
+    assert checks.amp_setting("bf16", torch.device("cpu"), model)[0] is False
     assert checks.amp_setting(True, "mps", model)[0] is False
+
+
+def test_amp_accepts_bf16_and_names_the_choices():
+    from ultralytics_clone.cfg import get_cfg
+    from ultralytics_clone.utils.errors import ConfigError
+
+    assert get_cfg(overrides={"amp": "BF16"}).amp == "bf16"
+    assert get_cfg(overrides={"amp": "false"}).amp is False
+    with pytest.raises(ConfigError, match=r"amp=fp8.*True, False or 'bf16'"):
+        get_cfg(overrides={"amp": "fp8"})
 
 
 def test_loss_runs_in_float32_under_bf16_autocast():

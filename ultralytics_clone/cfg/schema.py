@@ -46,7 +46,7 @@ INTS = {  # int keys: minimum accepted value
 }  # fmt: skip
 OPTIONAL_POS_INTS = {"line_width", "opset"}
 BOOLS = {
-    "save", "exist_ok", "deterministic", "single_cls", "rect", "cos_lr", "amp", "profile", "overlap_mask", "val",
+    "save", "exist_ok", "deterministic", "single_cls", "rect", "cos_lr", "profile", "overlap_mask", "val",
     "save_json", "save_hybrid", "half", "dnn", "plots", "stream_buffer", "visualize", "augment", "agnostic_nms",
     "retina_masks", "show", "save_frames", "save_txt", "save_conf", "save_crop", "show_labels", "show_conf",
     "show_boxes", "keras", "optimize", "int8", "dynamic", "simplify", "nms", "multi_scale", "verbose",
@@ -186,7 +186,18 @@ def _device(key: str, v: Any) -> Any:
     raise _fail(key, v, "None, 'cpu', 'mps', a CUDA index like 0, '0,1' or [0, 1]")
 
 
+def _amp(key: str, v: Any) -> bool | str:
+    """True / False, or 'bf16' (bfloat16 autocast, also on CPUs with native bf16)."""
+    if isinstance(v, str) and v.lower() == "bf16":
+        return "bf16"
+    try:
+        return _to_bool(key, v)
+    except ConfigError:
+        raise _fail(key, v, "True, False or 'bf16'") from None
+
+
 SPECIAL: dict[str, Callable[[str, Any], Any]] = {
+    "amp": _amp,
     "imgsz": _imgsz,
     "batch": _batch,
     "cache": _cache,
@@ -218,7 +229,7 @@ def _fraction(key: str, v: Any) -> float:
 
 
 # Bare words on the command line that mean key=True (`yolo train resume model=last.pt`, `yolo predict show ...`).
-FLAGS = BOOLS | {"resume", "pretrained", "compile", "cache"}
+FLAGS = BOOLS | {"amp", "resume", "pretrained", "compile", "cache"}
 
 
 def check_value(key: str, value: Any) -> Any:

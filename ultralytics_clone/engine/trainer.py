@@ -277,7 +277,7 @@ class BaseTrainer(CallbackMixin):
         self.set_model_attributes()
         self.freeze_layer_names = optim.freeze_names(self.args.freeze) + [".dfl"]
         optim.apply_freeze(self.model, self.freeze_layer_names, unfreeze_others=True)
-        self.amp, self.amp_dtype = amp_setting(bool(self.args.amp), self.device, self.model)
+        self.amp, self.amp_dtype = amp_setting(self.args.amp, self.device, self.model)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.amp_dtype == torch.float16)
         if launch.in_ddp():
             self.model = launch.wrap_model(self.model, self.device)

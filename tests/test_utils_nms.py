@@ -329,3 +329,23 @@ def test_torch_nms_class():
     fast = nms_mod.TorchNMS.fast_nms(boxes, scores, 0.5)
     assert set(fast.tolist()) <= set(torchvision.ops.nms(boxes, scores, 0.5).tolist())  # fast NMS drops more
     assert len(nms_mod.TorchNMS.fast_nms(boxes[:0], scores[:0], 0.5)) == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_few_candidates_path_equals_general_path(seed, monkeypatch):
+    """Predict-time thresholds take every candidate at once (_few); the result must be the general path's exactly."""
+    g = torch.Generator().manual_seed(100 + seed)
+    pred = _prediction(seed, bs=1 + seed % 3, nc=[1, 4, 20][seed % 3], n_anchors=[0, 50, 900][seed % 3 if seed else 0])
+    if seed == 4:  # ties: equal scores and equal boxes
+        pred[:, 4:] = torch.round(pred[:, 4:] * 4) / 4
+        pred[:, :4, ::2] = pred[:, :4, 1::2]
+    kwargs = dict(conf_thres=[0.1, 0.25, 0.5][seed % 3], iou_thres=float(torch.rand(1, generator=g)) * 0.8 + 0.1,
+                  classes=[0, 2] if seed == 5 else None, agnostic=seed == 3, max_det=[300, 7, 30][seed % 3],
+                  return_idxs=True)  # fmt: skip
+    fast_rows, fast_idx = non_max_suppression(pred.clone(), **kwargs)
+    monkeypatch.setattr(nms_mod, "FEW_CONF", 2.0)  # never: the general path
+    rows, idx = non_max_suppression(pred.clone(), **kwargs)
+    assert len(fast_rows) == len(rows) == pred.shape[0]
+    for a, b, ia, ib in zip(fast_rows, rows, fast_idx, idx):
+        assert torch.equal(a, b) and torch.equal(ia, ib)
+    assert sum(len(r) for r in rows) or pred.shape[2] == 0

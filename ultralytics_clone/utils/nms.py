@@ -271,6 +271,12 @@ def non_max_suppression(
     bs, n_anchors = prediction.shape[0], prediction.shape[2]
     nc = nc or (prediction.shape[1] - 4)
     mi = 4 + nc
+    if conf_thres >= FEW_CONF and nc and not (rotated or multi_label or any(len(lb) for lb in labels)):
+        out = _few(prediction, conf_thres, iou_thres, classes, agnostic, max_det, nc, return_idxs)
+        if out is not None:
+            if in_place:
+                _xywh2xyxy_(prediction)
+            return out
     table = prediction.contiguous()  # raw rows (cx, cy, w, h, ...), read through _take; boxes converted when read
     if any(len(lb) for lb in labels):
         table, extra = _add_labels(labels, table)
@@ -306,6 +312,34 @@ def non_max_suppression(
         _xywh2xyxy_(prediction)
     idx = torch.where(anchor < n_anchors, anchor, -1) if return_idxs else None
     return _split(rows, img, bs, idx)
+
+
+FEW_CONF = 0.1  # predict-time thresholds (0.25 by default) leave few candidates: _few takes them all at once
+FEW_MAX = 4096  # above this many candidates the general path's chunked NMS is the cheaper one
+
+
+def _few(prediction, conf_thres, iou_thres, classes, agnostic, max_det, nc, return_idxs):
+    """The same result as the general path in about twenty tensor ops, for up to FEW_MAX candidates (best class per
+    anchor, axis-aligned boxes): every candidate goes through one greedy NMS. None when there are more."""
+    bs, mi = prediction.shape[0], 4 + nc
+    best, arg = prediction[:, 4:mi].max(1)  # (B, A)
+    img, anchor = (best > conf_thres).nonzero(as_tuple=True)  # in (image, anchor) order, as _candidates gives
+    if len(img) > FEW_MAX:
+        return None
+    conf, cls = best[img, anchor], arg[img, anchor]
+    if classes is not None:
+        sel = torch.isin(cls, classes.long()).nonzero().squeeze(1)
+        img, anchor, cls, conf = (x.index_select(0, sel) for x in (img, anchor, cls, conf))
+    order = _priority(img, conf)
+    img, anchor, cls, conf = (x.index_select(0, order) for x in (img, anchor, cls, conf))
+    table = prediction[img, :, anchor]  # (n, C): each candidate's column
+    boxes = _xywh2xyxy(table[:, :4])
+    groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
+    keep = _greedy(boxes, groups, img, iou_thres, rotated=False) if len(img) else img.bool()
+    k = keep.nonzero().squeeze(1)
+    k = k[_rank_in_order(img.index_select(0, k)) < max_det]
+    rows = torch.cat((boxes[k], conf[k, None], cls[k, None].to(table.dtype), table[k, mi:]), 1)
+    return _split(rows, img.index_select(0, k), bs, anchor.index_select(0, k) if return_idxs else None)
 
 
 def _candidates(scores: torch.Tensor, conf_thres: float, multi_label: bool, k: int):

@@ -199,9 +199,9 @@ def amp_setting(requested: bool | str, device: Any, model: Any) -> tuple[bool, A
     """(enabled, dtype) of training autocast for amp=`requested`.
 
     True: float16 on CUDA after check_amp's self-test, off elsewhere (as the reference). 'bf16': bfloat16 on CUDA, and
-    on a CPU with native bf16 (AVX512-BF16 / AMX), where it trains about 1.7x faster than float32 but, measured on the
-    quickstart, ended 0.05-0.1 mAP50 lower after the same short schedule; weights, BatchNorm statistics and the loss
-    stay float32. False: float32.
+    on a CPU with native bf16 (AVX512-BF16 / AMX), where it trains about 1.7x faster than float32 (not the CPU
+    default: its accuracy is not shown equal, see docs/training.md); weights, BatchNorm statistics and the loss stay
+    float32. False: float32.
     """
     import torch
 

@@ -58,7 +58,6 @@ class BasePredictor(CallbackMixin):
         self.txt_path: Path | None = None
         self.transforms = None
         self._lock = threading.Lock()  # one stream at a time per predictor
-        self._input_buffers: dict | None = None  # (shape, device) -> input tensor, reused batch to batch in a stream
         self._init_callbacks(_callbacks)
 
     def _saving(self) -> bool:
@@ -122,14 +121,7 @@ class BasePredictor(CallbackMixin):
         else:
             boxed = self.pre_transform(im)
             batch = boxed[0][None] if len(boxed) == 1 else np.stack(boxed)  # BHWC BGR uint8
-            chw = batch[..., ::-1].transpose(0, 3, 1, 2)  # BCHW RGB view
-            if self._input_buffers is None:
-                batch = np.ascontiguousarray(chw)  # in one uint8 copy
-            else:
-                batch = self._input_buffers.get((chw.shape, chw.dtype))
-                if batch is None:
-                    batch = self._input_buffers[(chw.shape, chw.dtype)] = np.empty(chw.shape, chw.dtype)
-                np.copyto(batch, chw)
+            batch = np.ascontiguousarray(batch[..., ::-1].transpose(0, 3, 1, 2))  # BCHW RGB in one uint8 copy
             x = torch.from_numpy(batch).to(self.device, non_blocking=True)
         half = getattr(self.model, "fp16", self.args.half)
         if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
@@ -139,13 +131,8 @@ class BasePredictor(CallbackMixin):
             x = x.half() if half else x.float()
         elif half:
             x = x.half().div_(255)
-        elif self._input_buffers is None:
+        else:
             x = torch.div(x, 255)  # uint8 (or gray float) -> float32 0-1 in one pass
-        else:  # the same, into the tensor the last batch of this shape used: a fresh one page-faults every batch
-            buf = self._input_buffers.get((x.shape, x.device))
-            if buf is None:
-                buf = self._input_buffers[(x.shape, x.device)] = torch.empty(x.shape, device=x.device)
-            x = torch.div(x, 255, out=buf)
         return x.contiguous()
 
     def inference(self, im: torch.Tensor, **kwargs: Any) -> Any:
@@ -192,7 +179,6 @@ class BasePredictor(CallbackMixin):
             self.seen, self.batch = 0, None
             profilers = (Profile(device=self.device), Profile(device=self.device), Profile(device=self.device))
             self.run_callbacks("on_predict_start")
-            self._input_buffers = {}  # only while streaming: nothing outside the loop holds last batch's input
             try:
                 for batch in self.dataset:
                     self.batch = batch  # callbacks read predictor.batch
@@ -221,7 +207,6 @@ class BasePredictor(CallbackMixin):
                     self.run_callbacks("on_predict_batch_end")
                     yield from self.results
             finally:
-                self._input_buffers = None
                 for w in self.vid_writer.values():
                     w.release()
                 self.vid_writer = {}

@@ -119,9 +119,7 @@ class BasePredictor(CallbackMixin):
         if isinstance(im, torch.Tensor):
             x = im.to(self.device)
         else:
-            boxed = self.pre_transform(im)
-            batch = boxed[0][None] if len(boxed) == 1 else np.stack(boxed)  # BHWC BGR uint8
-            batch = np.ascontiguousarray(batch[..., ::-1].transpose(0, 3, 1, 2))  # BCHW RGB in one uint8 copy
+            batch = np.stack([x[..., ::-1].transpose(2, 0, 1) for x in self.pre_transform(im)])  # BCHW RGB, one copy
             x = torch.from_numpy(batch).to(self.device, non_blocking=True)
         half = getattr(self.model, "fp16", self.args.half)
         if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:

@@ -156,7 +156,7 @@ class Exporter(CallbackMixin):
     def get_int8_calibration_dataloader(self, prefix: str = "") -> list[np.ndarray]:
         """Letterboxed float images (at most 300) from data='s train split (val when it has none), batched like the export."""
         from ultralytics_clone.data.augment import LetterBox
-        from ultralytics_clone.data.utils import IMG_FORMATS, imread
+        from ultralytics_clone.data.utils import IMG_FORMATS, hwc_to_chw, imread
 
         data = self._calibration_data()
         split = data.get("train") or data.get("val")
@@ -166,8 +166,7 @@ class Exporter(CallbackMixin):
             raise ExportError(f"int8=True: data='{self.args.data}' has no images to calibrate on in {roots}.")
         b, _, h, w = self.im.shape
         letterbox = LetterBox((h, w), auto=False)
-        ims = [letterbox(image=imread(str(f)))[..., ::-1].transpose(2, 0, 1) for f in files]
-        ims = np.ascontiguousarray(np.stack(ims)).astype(np.float32) / 255
+        ims = hwc_to_chw([letterbox(image=imread(str(f))) for f in files]).astype(np.float32) / 255
         n = len(ims) // b * b or b
         ims = np.concatenate([ims] * b)[:n] if len(ims) < b else ims[:n]
         return [ims[i : i + b] for i in range(0, n, b)]

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import torch
 
-from ultralytics_clone.data.utils import IMG_FORMATS
+from ultralytics_clone.data.utils import IMG_FORMATS, hwc_to_chw
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.callbacks import CallbackMixin
 from ultralytics_clone.utils.ops import Profile
@@ -119,8 +119,7 @@ class BasePredictor(CallbackMixin):
         if isinstance(im, torch.Tensor):
             x = im.to(self.device)
         else:
-            batch = np.stack([x[..., ::-1].transpose(2, 0, 1) for x in self.pre_transform(im)])  # BCHW RGB, one copy
-            x = torch.from_numpy(batch).to(self.device, non_blocking=True)
+            x = torch.from_numpy(hwc_to_chw(self.pre_transform(im))).to(self.device, non_blocking=True)
         half = getattr(self.model, "fp16", self.args.half)
         if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
             x = (x[:, :1].float() * 0.299 + x[:, 1:2].float() * 0.587 + x[:, 2:3].float() * 0.114)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from ultralytics_clone.data.utils import hwc_to_chw
 from ultralytics_clone.data.masks import polygons2masks, polygons2masks_overlap
 from ultralytics_clone.utils.instance import Instances
 from ultralytics_clone.utils.ops import xyxyxyxy2xywhr
@@ -131,10 +132,8 @@ class Format:
     def _format_img(self, img: np.ndarray) -> torch.Tensor:
         """HWC BGR uint8 -> CHW RGB (or BGR with probability bgr) contiguous tensor."""
         img = img[..., None] if img.ndim == 2 else img
-        img = img.transpose(2, 0, 1)
-        if img.shape[0] == 3 and random.uniform(0, 1) >= self.bgr:
-            img = img[::-1]
-        return torch.from_numpy(np.ascontiguousarray(img))
+        reverse = img.shape[2] == 3 and random.uniform(0, 1) >= self.bgr
+        return torch.from_numpy(hwc_to_chw([img], reverse)[0])
 
     def _keypoints(self, instances: Instances, w: int, h: int) -> torch.Tensor:
         if instances.keypoints is None:

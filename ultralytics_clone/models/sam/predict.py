@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ultralytics_clone.data.utils import hwc_to_chw
 from ultralytics_clone.engine.predictor import BasePredictor
 from ultralytics_clone.engine.results import Results
 from ultralytics_clone.utils.errors import ConfigError
@@ -69,8 +70,7 @@ class Predictor(BasePredictor):
         if isinstance(im, torch.Tensor):  # BCHW RGB 0-1
             x = im.to(self.device).float() * 255
         else:
-            x = np.stack(self.pre_transform(im))[..., ::-1].transpose(0, 3, 1, 2)
-            x = torch.from_numpy(np.ascontiguousarray(x)).to(self.device).float()
+            x = torch.from_numpy(hwc_to_chw(self.pre_transform(im))).to(self.device).float()
         x = (x - self.model.pixel_mean) / self.model.pixel_std
         return x.half() if self.args.half else x
 

@@ -98,6 +98,8 @@ def test_batched_matching_equals_per_image_matching():
         conf = torch.rand(k, generator=g).sort(descending=True).values
         pc = torch.randint(0, 3, (k,), generator=g).float()
         preds.append([(*b.tolist(), float(s), float(c)) for b, s, c in zip(pb, conf, pc)])
+    labels[0].append((7.0, 10.0, 10.0, 30.0, 30.0))  # a class the model lacks: paired with nothing
+    preds[0].append((10.0, 10.0, 30.0, 30.0, 0.01, 0.0))
     v = _validator()
     v.update_metrics([torch.tensor(p, dtype=torch.float32).view(-1, 6) for p in preds], _batch(labels))
     batched = np.concatenate(v.metrics.stats["tp"])

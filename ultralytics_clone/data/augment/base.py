@@ -8,8 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ultralytics_clone.data.utils import hwc_to_chw
 from ultralytics_clone.data.masks import polygons2masks, polygons2masks_overlap
+from ultralytics_clone.data.utils import hwc_to_chw
 from ultralytics_clone.utils.instance import Instances
 from ultralytics_clone.utils.ops import xyxyxyxy2xywhr
 

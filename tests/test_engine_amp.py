@@ -47,3 +47,17 @@ def test_loss_runs_in_float32_under_bf16_autocast():
     assert loss.dtype == torch.float32 and torch.isfinite(loss).all()
     loss.sum().backward()
     assert all(p.grad is not None for p in model.model[-1].parameters() if p.requires_grad)
+
+
+def test_validator_during_training_autocasts_to_the_trainers_dtype():
+    from types import SimpleNamespace
+
+    from ultralytics_clone.models.yolo.detect import DetectionValidator
+
+    net = torch.nn.Linear(2, 2)
+    for device, amp, dtype, expect in (("cuda", True, torch.bfloat16, True), ("cuda", True, torch.float16, True),
+                                       ("cpu", True, torch.bfloat16, False), ("cuda", False, torch.float16, False)):  # fmt: skip
+        v = DetectionValidator(args={"plots": False})
+        trainer = SimpleNamespace(device=torch.device(device), data={}, amp=amp, amp_dtype=dtype, ema=None, model=net)
+        assert v._setup_from_trainer(trainer) is net
+        assert (v._autocast, v._autocast_dtype) == (expect, dtype)

@@ -51,7 +51,7 @@ class BaseValidator(CallbackMixin):
         self.do_plots = bool(self.args.plots)
         self.extra_metrics: dict[str, Any] = {}
         self.loss: torch.Tensor | None = None
-        self._autocast = False
+        self._autocast, self._autocast_dtype = False, torch.float16
         from ultralytics_clone.engine.val_plots import PlotQueue
 
         self.plot_queue = PlotQueue()
@@ -84,7 +84,7 @@ class BaseValidator(CallbackMixin):
             self.run_callbacks("on_val_batch_start")
             with profilers[0]:
                 batch = self.preprocess(batch)
-            with profilers[1], torch.autocast(self.device.type, enabled=self._autocast):
+            with profilers[1], torch.autocast(self.device.type, dtype=self._autocast_dtype, enabled=self._autocast):
                 preds = model(batch["img"], augment=self.args.augment) if self.args.augment else model(batch["img"])
             with profilers[2]:
                 if loss_fn is not None:
@@ -143,6 +143,7 @@ class BaseValidator(CallbackMixin):
         self.data = trainer.data
         # AMP through autocast, not model.half(): halving the EMA in place would round its weights every epoch
         self._autocast = self.device.type == "cuda" and bool(trainer.amp)
+        self._autocast_dtype = getattr(trainer, "amp_dtype", torch.float16)  # the trainer's: bf16 when it trains so
         self.args.half = False
         return trainer.ema.ema if trainer.ema is not None else trainer.model
 

@@ -184,10 +184,11 @@ def strip_optimizer(f: str | Path = "best.pt", s: str | Path = "", updates: dict
 
 
 def model_for_checkpoint(model: nn.Module, half: bool = False) -> nn.Module:
-    """A detached deep copy of the bare model (DDP / compile wrappers removed), float16 when `half`."""
+    """A detached deep copy of the bare model (DDP / compile wrappers removed, weights in the standard NCHW layout
+    even when trained channels-last), float16 when `half`."""
     from ultralytics_clone.utils.torch_utils import unwrap_model
 
-    copy = deepcopy(unwrap_model(model))
+    copy = deepcopy(unwrap_model(model)).to(memory_format=torch.contiguous_format)
     return copy.half() if half else copy
 
 

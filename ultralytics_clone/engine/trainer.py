@@ -75,6 +75,7 @@ class BaseTrainer(CallbackMixin):
         self.loss_names: list[str] | tuple[str, ...] = ["Loss"]
         self.freeze_layer_names: list[str] = [".dfl"]
         self.amp, self.amp_dtype = False, torch.float16
+        self.channels_last = False  # set in _setup_train: True on CPU
         self.accumulate = 1
         self.stop = False
         self.nan_recovery_attempts = 0  # roll-backs to the last good state after a non-finite loss or EMA
@@ -161,6 +162,8 @@ class BaseTrainer(CallbackMixin):
         """preprocess -> autocast forward + loss -> scaled backward -> optimizer_step() every `accumulate` batches."""
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp):
             batch = self.preprocess_batch(batch)
+            if self.channels_last:
+                batch["img"] = batch["img"].contiguous(memory_format=torch.channels_last)
             loss, self.loss_items = self.model(batch)
             self.loss = loss.sum() * launch.world_size()  # DDP averages gradients over ranks; keep the batch sum
         items = self.loss_items.detach()
@@ -274,6 +277,9 @@ class BaseTrainer(CallbackMixin):
         self._setup_run()
         self._setup_model()
         self.model = self.model.to(self.device)
+        self.channels_last = self.device.type == "cpu"  # oneDNN trains convolutions NHWC about a third faster
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.set_model_attributes()
         self.freeze_layer_names = optim.freeze_names(self.args.freeze) + [".dfl"]
         optim.apply_freeze(self.model, self.freeze_layer_names, unfreeze_others=True)

@@ -1,5 +1,6 @@
 """Prediction speed: pre / inference / post ms per image for yolo11n at 640 on CPU, batch 1 and 8, beside a bare
-fused model(x) on the same input shape, and the cold start of `yolo predict` (process start to exit after one image).
+fused model(x) on the same input shape (as a user writes it, NCHW, and channels-last, the layout the predictor uses on
+CPU), and the cold start of `yolo predict` (process start to exit after one image).
 
 Run: python benchmarks/predict.py [--runs 5] [--imgsz 640] [--weights PATH] [--cold 3]
 Weights: the reference-trained yolo11n fixture (shared/fixtures/ultralytics/yolo11n.pt; 3 classes, so the head is a
@@ -67,6 +68,16 @@ def cold_start_s(weights: str, image: str, imgsz: int, runs: int) -> float:
     return statistics.median(times)
 
 
+def import_torch_s(runs: int) -> float:
+    """Median seconds of `python -c 'import torch'`: the floor under any cold start of a PyTorch tool."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -89,21 +100,24 @@ def main() -> None:
           f"torch {torch.__version__}, weights {a.weights}, image 1080x810, imgsz {a.imgsz}, median of {a.runs}")
     model = YOLO(a.weights)
     net = copy.deepcopy(model.model).fuse(verbose=False).eval()
+    net_cl = copy.deepcopy(net).to(memory_format=torch.channels_last)
     rows = []
     for batch in (1, 8):
         ms = predictor_ms(model, [image] * batch, batch, a.imgsz, a.runs)
         h, w = a.imgsz, math.ceil(round(810 * a.imgsz / 1080) / 32) * 32  # the letterboxed (rect) input
-        bare = bare_ms(net, (batch, 3, h, w), a.runs)
-        rows.append((batch, ms, bare, (h, w)))
+        bare, bare_cl = bare_ms(net, (batch, 3, h, w), a.runs), bare_ms(net_cl, (batch, 3, h, w), a.runs)
+        rows.append((batch, ms, bare, bare_cl, (h, w)))
     print(f"{'batch':>5} {'pre':>8} {'infer':>8} {'post':>8} {'pre+post':>9} {'bare model(x)':>14} {'infer/bare':>10}"
-          f"  input")
-    for batch, ms, bare, (h, w) in rows:
+          f" {'bare channels-last':>19} {'infer/bare-cl':>13}  input")
+    for batch, ms, bare, bare_cl, (h, w) in rows:
         pp = ms["preprocess"] + ms["postprocess"]
         print(f"{batch:>5} {ms['preprocess']:>8.2f} {ms['inference']:>8.2f} {ms['postprocess']:>8.2f} {pp:>9.2f} "
-              f"{bare:>14.2f} {ms['inference'] / bare:>10.3f}  {batch}x3x{h}x{w}")
+              f"{bare:>14.2f} {ms['inference'] / bare:>10.3f} {bare_cl:>19.2f} {ms['inference'] / bare_cl:>13.3f}"
+              f"  {batch}x3x{h}x{w}")
     if a.cold:
         print(f"cold start (yolo predict, 1 image, median of {a.cold}): "
-              f"{cold_start_s(a.weights, image, a.imgsz, a.cold):.2f} s")
+              f"{cold_start_s(a.weights, image, a.imgsz, a.cold):.2f} s; baseline in the same run, a bare "
+              f"`python -c 'import torch'`: {import_torch_s(a.cold):.2f} s")
 
 
 if __name__ == "__main__":

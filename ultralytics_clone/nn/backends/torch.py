@@ -57,15 +57,18 @@ class Backend(base.Backend):
     def __init__(self, weights: str | Path | nn.Module, device: torch.device, fp16: bool = False, fuse: bool = True,
                  verbose: bool = True, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(weights, device, fp16, fuse, verbose)
-        if isinstance(weights, nn.Module):
+        own = not isinstance(weights, nn.Module)  # a network of our own, free to change in place
+        if not own:
             model = weights
             if (fuse and hasattr(model, "fuse")) or fp16:
-                model = copy.deepcopy(model)
+                model, own = copy.deepcopy(model), True
         else:
             model, _ = load_pytorch_model(weights)
         model = model.to(device)
         if fuse and hasattr(model, "fuse"):
             model = model.fuse(verbose=False)
+        if own and device.type == "cpu":  # oneDNN runs NHWC convolutions about a quarter faster on CPU
+            model = model.to(memory_format=torch.channels_last)
         self.fp16 = bool(fp16)
         model = model.half() if self.fp16 else model.float()
         self.model = model.eval()

@@ -1,4 +1,4 @@
-"""Training autocast: float16 on CUDA, amp='bf16' also on CPUs with native bf16, float32 elsewhere; the loss in float32."""
+"""Training autocast: float16 on CUDA, bfloat16 on CPUs with native bf16, float32 elsewhere; the loss in float32."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from ultralytics_clone.utils import checks
 def test_amp_setting_per_device(monkeypatch):
     model = torch.nn.Linear(2, 2)
     monkeypatch.setattr(checks, "cpu_has_native_bf16", lambda: True)
-    assert checks.amp_setting(True, torch.device("cpu"), model)[0] is False  # as the reference: AMP is for CUDA
+    assert checks.amp_setting(True, torch.device("cpu"), model) == (True, torch.bfloat16)  # native bf16: the default
     assert checks.amp_setting("bf16", torch.device("cpu"), model) == (True, torch.bfloat16)
     assert checks.amp_setting(False, torch.device("cpu"), model)[0] is False
     monkeypatch.setattr(checks, "cpu_has_native_bf16", lambda: False)  # a CPU that would emulate bf16: float32
+    assert checks.amp_setting(True, torch.device("cpu"), model)[0] is False  # as the reference there
     assert checks.amp_setting("bf16", torch.device("cpu"), model)[0] is False
     assert checks.amp_setting(True, "mps", model)[0] is False
 

@@ -5,7 +5,7 @@ CPU), and the cold start of `yolo predict` (process start to exit after one imag
 Run: python benchmarks/predict.py [--runs 5] [--imgsz 640] [--weights PATH] [--cold 3]
 Weights: the reference-trained yolo11n fixture (shared/fixtures/ultralytics/yolo11n.pt; 3 classes, so the head is a
 little smaller than COCO's 80). Image: the fixture image upscaled to 1080x810 (the size of Ultralytics' bus.jpg).
-Every figure is the median of --runs timed runs after one warm-up run.
+Every figure is the median of --runs timed runs after one warm-up run, predictor and bare calls interleaved.
 """
 
 from __future__ import annotations
@@ -30,28 +30,27 @@ FIXTURES = next((p for p in (ROOT.parent / "shared/fixtures/ultralytics", ROOT /
                  if p.is_dir()), None)  # fmt: skip
 
 
-def predictor_ms(model, images: list, batch: int, imgsz: int, runs: int) -> dict[str, float]:
-    """Median preprocess / inference / postprocess ms per image over `runs` passes of `images` at `batch`."""
+def interleaved_ms(model, nets: list, images: list, batch: int, imgsz: int, shape: tuple, runs: int) -> tuple:
+    """Median preprocess / inference / postprocess ms per image over `runs` predictor passes of `images`, and median
+    ms per image of each bare net(x) on a random batch of `shape`, the calls interleaved run by run so that drift in
+    the machine's speed hits all of them alike."""
     model.predict(images, batch=batch, imgsz=imgsz, verbose=False)  # warm-up (also loads the backend)
+    x = torch.rand(*shape)
     per = {"preprocess": [], "inference": [], "postprocess": []}
+    bare: list[list[float]] = [[] for _ in nets]
+    with torch.inference_mode():
+        for net in nets:
+            net(x)
     for _ in range(runs):
         res = model.predict(images, batch=batch, imgsz=imgsz, verbose=False)
         for k in per:
             per[k].append(statistics.mean(r.speed[k] for r in res))
-    return {k: statistics.median(v) for k, v in per.items()}
-
-
-def bare_ms(net: torch.nn.Module, shape: tuple[int, ...], runs: int) -> float:
-    """Median ms per image of a bare fused net(x) on a random batch of `shape`."""
-    x = torch.rand(*shape)
-    times = []
-    with torch.inference_mode():
-        net(x)
-        for _ in range(runs):
-            t = time.perf_counter()
-            net(x)
-            times.append((time.perf_counter() - t) * 1e3 / shape[0])
-    return statistics.median(times)
+        with torch.inference_mode():
+            for net, times in zip(nets, bare):
+                t = time.perf_counter()
+                net(x)
+                times.append((time.perf_counter() - t) * 1e3 / shape[0])
+    return {k: statistics.median(v) for k, v in per.items()}, [statistics.median(t) for t in bare]
 
 
 def cold_start_s(weights: str, image: str, imgsz: int, runs: int) -> float:
@@ -103,9 +102,9 @@ def main() -> None:
     net_cl = copy.deepcopy(net).to(memory_format=torch.channels_last)
     rows = []
     for batch in (1, 8):
-        ms = predictor_ms(model, [image] * batch, batch, a.imgsz, a.runs)
         h, w = a.imgsz, math.ceil(round(810 * a.imgsz / 1080) / 32) * 32  # the letterboxed (rect) input
-        bare, bare_cl = bare_ms(net, (batch, 3, h, w), a.runs), bare_ms(net_cl, (batch, 3, h, w), a.runs)
+        ms, (bare, bare_cl) = interleaved_ms(model, [net, net_cl], [image] * batch, batch, a.imgsz, (batch, 3, h, w),
+                                             a.runs)  # fmt: skip
         rows.append((batch, ms, bare, bare_cl, (h, w)))
     print(f"{'batch':>5} {'pre':>8} {'infer':>8} {'post':>8} {'pre+post':>9} {'bare model(x)':>14} {'infer/bare':>10}"
           f" {'bare channels-last':>19} {'infer/bare-cl':>13}  input")

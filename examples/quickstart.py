@@ -1,6 +1,6 @@
 """Offline quickstart: train YOLO11n from its YAML on the built-in shapes dataset, validate it, predict on images.
 
-    python examples/quickstart.py                 # 100 epochs at imgsz 96, batch 4: mAP50 0.53-0.73 (see below)
+    python examples/quickstart.py                 # 100 epochs at imgsz 96, batch 4: mAP50 0.53-0.73 over 14 runs
     python examples/quickstart.py --seed 3        # another seed (training from scratch is chaotic: expect a range)
     python examples/quickstart.py --epochs 1 --imgsz 64
 
@@ -9,8 +9,8 @@ Nothing is downloaded: the dataset is generated into settings["datasets_dir"] on
 steps in 100 epochs), uses AdamW at lr0=0.003 without the bias-LR warmup, and leaves mosaic off. Measured with
 OMP_NUM_THREADS=1 over seeds 0-4: mAP50 0.689, 0.544, 0.619, 0.634, 0.656; after CPU training went channels-last
 (other kernels), seeds 0-3: 0.600, 0.718, 0.529, 0.588 (all float32); in bfloat16, the default on CPUs with native
-bf16 (amp=True), seeds 0-3: 0.633, 0.728, 0.638, 0.631. mAP50-95 0.31-0.53, boxes at conf 0.25 on 2 or 3 of the 4
-predicted images, 2.5-3 minutes of one CPU core per run. The recipe before it (batch 8 with optimizer=auto,
+bf16 (amp=True), seeds 0-3: 0.633, 0.728, 0.638, 0.631, and seed 0 on two threads 0.589. mAP50-95 0.31-0.53, boxes
+at conf 0.25 on 2 or 3 of the 4 predicted images, 2.5-3 minutes of one CPU core per run. The recipe before it (batch 8 with optimizer=auto,
 which picks AdamW at lr 0.0014) gave mAP50 0.30-0.47 over six seeds, and 0.263 with boxes on one image on another
 CPU; AdamW at lr0=0.003 with batch 8 gave 0.39-0.55 over five seeds.
 """

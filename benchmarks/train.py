@@ -34,7 +34,7 @@ m = YOLO(model)
 m.add_callback("on_train_epoch_start", lambda t: marks.setdefault(f"start{t.epoch}", time.perf_counter()))
 m.add_callback("on_train_epoch_end", lambda t: marks.setdefault(f"end{t.epoch}", time.perf_counter()))
 m.train(data=data, epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), workers=int(workers), device="cpu",
-        val=False, plots=False, project=out, name="bench", exist_ok=True, amp=amp if amp == "bf16" else amp == "True", seed=0)
+        val=False, plots=False, project=out, name="bench", exist_ok=True, amp=amp == "True", seed=0)
 n = len(m.trainer.train_loader.dataset)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024

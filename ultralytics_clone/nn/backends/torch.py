@@ -57,13 +57,12 @@ class Backend(base.Backend):
     def __init__(self, weights: str | Path | nn.Module, device: torch.device, fp16: bool = False, fuse: bool = True,
                  verbose: bool = True, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(weights, device, fp16, fuse, verbose)
-        own = not isinstance(weights, nn.Module)  # a network of our own, free to change in place
-        if not own:
-            model = weights
+        if isinstance(weights, nn.Module):
+            model, own = weights, False  # the caller's network: changed only through a copy
             if (fuse and hasattr(model, "fuse")) or fp16:
                 model, own = copy.deepcopy(model), True
         else:
-            model, _ = load_pytorch_model(weights)
+            (model, _), own = load_pytorch_model(weights), True
         model = model.to(device)
         if fuse and hasattr(model, "fuse"):
             model = model.fuse(verbose=False)

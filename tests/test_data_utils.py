@@ -14,8 +14,10 @@ from ultralytics_clone.data.utils import (
     IMG_FORMATS,
     VID_FORMATS,
     autosplit,
+    bgr_to_unit_rgb,
     compress_one_image,
     get_hash,
+    hwc_to_chw,
     img2label_paths,
     imread,
     polygon2mask,
@@ -111,3 +113,19 @@ def test_synthetic_pose_keypoints_are_the_square_corners(shapes_data):
             assert (kpt[:, 2] == 2).all()
             np.testing.assert_allclose(kpt[:, :2].min(0), box[:2] - box[2:] / 2, atol=1e-5)
             np.testing.assert_allclose(kpt[:, :2].max(0), box[:2] + box[2:] / 2, atol=1e-5)
+
+
+def test_unit_rgb_conversions_agree_with_a_plain_divide():
+    """Both layouts the predictor builds hold exactly what torch.div(RGB planes, 255) holds."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (37, 53, 3), dtype=np.uint8) for _ in range(3)]
+    planes = hwc_to_chw(images)  # (B, 3, H, W) RGB
+    assert planes.shape == (3, 3, 37, 53) and np.array_equal(planes[1, 0], images[1][..., 2])
+    expected = torch.div(torch.from_numpy(planes), 255)
+    nhwc = bgr_to_unit_rgb(images)
+    assert nhwc.shape == (3, 37, 53, 3) and nhwc.dtype == np.float32
+    as_bchw = torch.from_numpy(nhwc).permute(0, 3, 1, 2)
+    assert as_bchw.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(as_bchw, expected)

@@ -153,3 +153,40 @@ def test_awkward_images_predict_like_plain_ones(tmp_path, fixtures_dir):
         torch.testing.assert_close(boxes(source), plain, atol=1.0, rtol=0)
     for source in (folder / "gray.png", gray[..., 0]):
         torch.testing.assert_close(boxes(source), plain_gray, atol=1.0, rtol=0)
+
+
+def test_channels_last_input_gives_the_plain_layouts_boxes(model, sample):
+    """On CPU the network runs channels-last and preprocess hands it that layout; the boxes are those of the plain
+    NCHW batch."""
+    results = model.predict(sample, imgsz=256, conf=0.001, verbose=False)
+    predictor = model.predictor
+    assert predictor.model.channels_last
+    im0 = [cv2.imread(sample)]
+    x = predictor.preprocess(im0)
+    assert x.is_contiguous(memory_format=torch.channels_last) and x.dtype == torch.float32
+    plain = x.contiguous()
+    assert torch.equal(plain, x)
+    with torch.inference_mode():
+        a, b = predictor.inference(x), predictor.inference(plain)
+    a, b = (y[0] if isinstance(y, (list, tuple)) else y for y in (a, b))
+    assert torch.equal(a, b)
+    assert len(results[0].boxes) > 0
+
+
+def test_predict_imports_only_its_own_engine(fixtures_dir, sample):
+    """A cold `predict` loads the detect predictor alone: no trainer, validator or other task's engine (about 50 ms
+    of every cold start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ultralytics_clone import YOLO; "
+        f"YOLO({str(fixtures_dir / 'yolo11n.pt')!r}).predict({sample!r}, imgsz=64, verbose=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('ultralytics_clone.models.yolo.') or "
+        "m in ('ultralytics_clone.engine.trainer', 'ultralytics_clone.engine.validator')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = eval(out.strip().splitlines()[-1])  # noqa: S307  (a list of names printed by the child)
+    assert "ultralytics_clone.models.yolo.detect.predict" in loaded
+    assert not [m for m in loaded if m.endswith((".train", ".val")) or m.startswith("ultralytics_clone.engine.")]
+    assert not [m for m in loaded if ".segment." in m or ".pose." in m or ".obb." in m or ".classify." in m]

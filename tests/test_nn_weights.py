@@ -100,6 +100,22 @@ def test_loaded_model_keeps_checkpoint_metadata(loaded):
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
+def test_known_strides_skip_the_dry_run_and_match_it(monkeypatch):
+    """A checkpoint's strides are taken as they are (the loader's shortcut); they are those the dry run finds."""
+    from ultralytics_clone.nn import tasks
+
+    found = DetectionModel("yolo11n.yaml", verbose=False)
+    monkeypatch.setattr(DetectionModel, "_infer_strides", lambda *a, **k: pytest.fail("dry run despite known strides"))
+    with tasks.known_strides(found.stride):
+        known = DetectionModel("yolo11n.yaml", verbose=False)
+    assert torch.equal(known.stride, found.stride) and torch.equal(known.model[-1].stride, found.model[-1].stride)
+    model, _ = load_checkpoint(FIXTURES / "yolo11n.pt")
+    assert torch.equal(model.stride, found.stride)
+    with tasks.known_strides(torch.tensor([8.0, 16.0])):  # one per head level, else the dry run decides
+        monkeypatch.undo()
+        assert torch.equal(DetectionModel("yolo11n.yaml", verbose=False).stride, found.stride)
+
+
 class _Evil:
     def __reduce__(self):
         import os

@@ -331,16 +331,17 @@ def test_torch_nms_class():
     assert len(nms_mod.TorchNMS.fast_nms(boxes[:0], scores[:0], 0.5)) == 0
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_few_candidates_path_equals_general_path(seed, monkeypatch):
     """Predict-time thresholds take every candidate at once (_few); the result must be the general path's exactly."""
     g = torch.Generator().manual_seed(100 + seed)
-    pred = _prediction(seed, bs=1 + seed % 3, nc=[1, 4, 20][seed % 3], n_anchors=[0, 50, 900][seed % 3 if seed else 0])
-    if seed == 4:  # ties: equal scores and equal boxes
+    n_anchors = [0, 50, 900][seed % 3 if seed else 0] if seed < 6 else 400
+    pred = _prediction(seed, bs=1 + seed % 3, nc=[1, 4, 20][seed % 3] if seed < 6 else 4, n_anchors=n_anchors)
+    if seed in (4, 6):  # ties: equal scores and equal boxes (seed 6: one image, its own sort)
         pred[:, 4:] = torch.round(pred[:, 4:] * 4) / 4
         pred[:, :4, ::2] = pred[:, :4, 1::2]
     kwargs = dict(conf_thres=[0.1, 0.25, 0.5][seed % 3], iou_thres=float(torch.rand(1, generator=g)) * 0.8 + 0.1,
-                  classes=[0, 2] if seed == 5 else None, agnostic=seed == 3, max_det=[300, 7, 30][seed % 3],
+                  classes=[0, 2] if seed in (5, 6) else None, agnostic=seed in (3, 7), max_det=[300, 7, 30][seed % 3],
                   return_idxs=True)  # fmt: skip
     fast_rows, fast_idx = non_max_suppression(pred.clone(), **kwargs)
     monkeypatch.setattr(nms_mod, "FEW_CONF", 2.0)  # never: the general path
@@ -349,3 +350,15 @@ def test_few_candidates_path_equals_general_path(seed, monkeypatch):
     for a, b, ia, ib in zip(fast_rows, rows, fast_idx, idx):
         assert torch.equal(a, b) and torch.equal(ia, ib)
     assert sum(len(r) for r in rows) or pred.shape[2] == 0
+
+
+def test_best_class_is_max_index_on_either_branch():
+    """The candidates' class is the first best one, as max() gives, whether read from their own scores (few) or
+    from one max over the block (many); ties included."""
+    g = torch.Generator().manual_seed(3)
+    scores = torch.round(torch.rand(3, 80, 500, generator=g) * 4) / 4  # many ties between classes
+    expected = scores.max(1).indices
+    for n in (20, 1400):  # under and over an eighth of the 1,500 anchors
+        img = torch.randint(0, 3, (n,), generator=g)
+        anchor = torch.randint(0, 500, (n,), generator=g)
+        assert torch.equal(nms_mod._best_class(scores, img, anchor), expected[img, anchor])

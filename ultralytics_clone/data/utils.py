@@ -215,6 +215,19 @@ def hwc_to_chw(images: list[np.ndarray], reverse: bool = True) -> np.ndarray:
     return out
 
 
+UNIT_SCALE = np.arange(256, dtype=np.float32) / np.float32(255)  # uint8 v -> v / 255, exactly as torch.div gives it
+
+
+def bgr_to_unit_rgb(images: list[np.ndarray]) -> np.ndarray:
+    """Same-shape BGR HWC uint8 images -> one float32 (B, H, W, 3) RGB array in 0-1 (a channels-last batch once
+    permuted to BCHW): one colour conversion and one lookup-table pass, about twice as fast as planes plus a divide."""
+    h, w = images[0].shape[:2]
+    rgb = np.empty((len(images), h, w, 3), np.uint8)
+    for out, x in zip(rgb, images):
+        cv2.cvtColor(x, cv2.COLOR_BGR2RGB, dst=out)
+    return cv2.LUT(rgb.reshape(-1, w * 3), UNIT_SCALE).reshape(rgb.shape)
+
+
 def imwrite(filename: str | Path, img: np.ndarray, params: list[int] | None = None) -> bool:
     """Encode by the file's suffix and write (any path, non-ASCII included); False when encoding fails."""
     ok, buf = cv2.imencode(Path(filename).suffix or ".jpg", img, params or [])

@@ -136,15 +136,19 @@ class Model(nn.Module):
 
     def _smart_load(self, key: str, mode: str) -> Any:
         """The `key` class of this model's task; NotImplementedError naming `mode` when it is not built yet."""
+        engine = self._task_class(key)
+        if engine is None:
+            raise _not_built(mode, f"the {self.task} {key} of {type(self).__name__}")
+        return engine
+
+    def _task_class(self, key: str) -> Any:
+        """task_map[task][key], None when not built; ConfigError for a task the map lacks."""
         task_map = self.task_map
         if self.task not in task_map:
             raise ConfigError(
                 f"task='{self.task}' is not supported by {type(self).__name__}; accepted: {', '.join(task_map)}."
             )
-        engine = task_map[self.task].get(key)
-        if engine is None:
-            raise _not_built(mode, f"the {self.task} {key} of {type(self).__name__}")
-        return engine
+        return task_map[self.task].get(key)
 
     def _args_for(self, custom: dict[str, Any], kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
         """overrides < mode defaults < call kwargs, with `mode` last."""

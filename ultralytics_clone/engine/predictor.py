@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import torch
 
-from ultralytics_clone.data.utils import IMG_FORMATS, hwc_to_chw
+from ultralytics_clone.data.utils import IMG_FORMATS, bgr_to_unit_rgb, hwc_to_chw
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.callbacks import CallbackMixin
 from ultralytics_clone.utils.ops import Profile
@@ -112,16 +112,23 @@ class BasePredictor(CallbackMixin):
         return [letterbox(image=x) for x in im]
 
     def preprocess(self, im: list[np.ndarray] | torch.Tensor) -> torch.Tensor:
-        """BGR HWC uint8 images -> letterboxed RGB Tensor[B, C, H, W] on the device, 0-1, half when the model is.
+        """BGR HWC uint8 images -> letterboxed RGB Tensor[B, C, H, W] on the device, 0-1, half when the model is,
+        in channels-last memory when the model runs in that layout.
 
         A tensor source is already BCHW 0-1 and only moved; a 1-channel model gets gray images.
         """
+        half = getattr(self.model, "fp16", self.args.half)
+        gray = getattr(self.model, "ch", 3) == 1
         if isinstance(im, torch.Tensor):
             x = im.to(self.device)
         else:
-            x = torch.from_numpy(hwc_to_chw(self.pre_transform(im))).to(self.device, non_blocking=True)
-        half = getattr(self.model, "fp16", self.args.half)
-        if getattr(self.model, "ch", 3) == 1 and x.shape[1] == 3:
+            images = self.pre_transform(im)
+            if (getattr(self.model, "channels_last", False) and not (half or gray) and images[0].dtype == np.uint8
+                    and images[0].ndim == 3 and images[0].shape[2] == 3):  # fmt: skip
+                # the CPU network runs channels-last: hand it that layout, built in two passes
+                return torch.from_numpy(bgr_to_unit_rgb(images)).permute(0, 3, 1, 2).to(self.device)
+            x = torch.from_numpy(hwc_to_chw(images)).to(self.device, non_blocking=True)
+        if gray and x.shape[1] == 3:
             x = (x[:, :1].float() * 0.299 + x[:, 1:2].float() * 0.587 + x[:, 2:3].float() * 0.114)
             x = x.round() if not isinstance(im, torch.Tensor) else x
         if isinstance(im, torch.Tensor):

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ultralytics_clone.engine.result_views import OBB, BaseTensor, Boxes, Keypoints, Masks, Probs
+from ultralytics_clone.utils.ops import clip_boxes
 from ultralytics_clone.utils.plotting import Annotator, colors
 
 _VIEWS = {"boxes": Boxes, "masks": Masks, "probs": Probs, "keypoints": Keypoints, "obb": OBB}
@@ -47,10 +48,7 @@ class Results:
 
             raise not_in_scope(__name__, "SemanticMask" if semantic_mask is not None else "DepthMap")
         if boxes is not None:
-            boxes = boxes.clone() if isinstance(boxes, torch.Tensor) else np.copy(boxes)
-            h, w = self.orig_shape
-            boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
-            boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
+            boxes = clip_boxes(boxes.clone() if isinstance(boxes, torch.Tensor) else np.copy(boxes), self.orig_shape)
         for key, value in (("boxes", boxes), ("masks", masks), ("probs", probs), ("keypoints", keypoints), ("obb", obb)):
             if value is not None:
                 setattr(self, key, _VIEWS[key](value, self.orig_shape))

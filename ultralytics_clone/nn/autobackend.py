@@ -98,7 +98,7 @@ class AutoBackend(nn.Module):
         self.fp16 = bool(getattr(self.backend, "fp16", False))
         self.nhwc = bool(getattr(self.backend, "nhwc", False))
         self.dynamic = bool(getattr(self.backend, "dynamic", True))
-        self.channels_last = bool(channels_last) and self.pt
+        self.channels_last = bool(channels_last or getattr(self.backend, "channels_last", False)) and self.pt
         meta = dict(self.backend.metadata or {})
         self.metadata = meta
         self.stride = int(meta.get("stride") or 32)

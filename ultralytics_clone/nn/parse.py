@@ -12,6 +12,7 @@ import ast
 import contextlib
 import inspect
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +67,33 @@ def layer_lines(yaml_file: str | Path | None) -> list[int]:
 
 
 class _Where:
-    """Formats 'file line N (layer i: entry)' for error messages."""
+    """Locates layer i for error messages as 'file line N (layer i: entry)'; the YAML is read for line numbers only
+    when a message is actually formatted."""
 
     def __init__(self, d: dict):
         self.file = d.get("yaml_file") or "<dict>"
-        self.lines = layer_lines(d.get("yaml_file"))
+        self._yaml_file = d.get("yaml_file")
 
-    def __call__(self, i: int, entry) -> str:
-        line = f" line {self.lines[i]}" if i < len(self.lines) else ""
-        return f"{self.file}{line} (layer {i}: {list(entry)})"
+    @cached_property
+    def lines(self) -> list[int]:
+        return layer_lines(self._yaml_file)
+
+    def __call__(self, i: int, entry) -> _LayerPlace:
+        return _LayerPlace(self, i, list(entry))
+
+
+class _LayerPlace:
+    """One layer's place in its YAML; str() formats it."""
+
+    __slots__ = ("where", "i", "entry")
+
+    def __init__(self, where: _Where, i: int, entry: list):
+        self.where, self.i, self.entry = where, i, entry
+
+    def __str__(self) -> str:
+        lines = self.where.lines
+        line = f" line {lines[self.i]}" if self.i < len(lines) else ""
+        return f"{self.where.file}{line} (layer {self.i}: {self.entry})"
 
 
 def _resolve_arg(a: Any, d: dict) -> Any:
@@ -88,7 +107,7 @@ def _resolve_arg(a: Any, d: dict) -> Any:
     return a
 
 
-def _check_from(f, i: int, where: str) -> list[int]:
+def _check_from(f, i: int, where: _LayerPlace) -> list[int]:
     """Validate the `from` field of layer i; returns it as a list."""
     fs = [f] if isinstance(f, int) else f
     if not isinstance(fs, list) or not fs or not all(isinstance(x, int) and not isinstance(x, bool) for x in fs):
@@ -115,7 +134,7 @@ def _scale_params(d: dict) -> tuple[float, float, float, str | None]:
     return depth, width, max_ch, scale
 
 
-def _bind_check(cls: type, args: list, kwargs: dict, where: str) -> None:
+def _bind_check(cls: type, args: list, kwargs: dict, where: _LayerPlace) -> None:
     """Raise ModelConfigError when cls cannot be called with args/kwargs (wrong argument count or names)."""
     try:
         inspect.signature(cls).bind(*args, **kwargs)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,20 @@ def _build_layers(model: BaseModel, cfg, ch: int, nc: int | None, verbose: bool)
     return ch
 
 
+_KNOWN_STRIDES: ContextVar[torch.Tensor | None] = ContextVar("known_strides", default=None)
+
+
+@contextlib.contextmanager
+def known_strides(stride: torch.Tensor | None) -> Iterator[None]:
+    """Detection models built inside take `stride` (one per head level, e.g. a checkpoint's) instead of finding it
+    with a dry run: the checkpoint loader's shortcut, as its tensors replace the new weights anyway."""
+    token = _KNOWN_STRIDES.set(None if stride is None else torch.as_tensor(stride, dtype=torch.float32).flatten())
+    try:
+        yield
+    finally:
+        _KNOWN_STRIDES.reset(token)
+
+
 class DetectionModel(BaseModel):
     """YOLO detection model: backbone + neck + Detect head; strides found with a 256x256 dry run."""
 
@@ -149,7 +165,11 @@ class DetectionModel(BaseModel):
         head = self.model[-1]
         if isinstance(head, Detect):
             head.inplace = self.inplace
-            head.stride = self._infer_strides(head, ch)
+            known = _KNOWN_STRIDES.get()
+            if known is not None and len(known) == head.nl:
+                head.stride = known.clone()
+            else:
+                head.stride = self._infer_strides(head, ch)
             self.stride = head.stride
             head.bias_init()
         else:

@@ -339,8 +339,11 @@ def rebuild_model(src: Any, source: str = "<checkpoint>") -> nn.Module:
             f"{', '.join(sorted(c.__name__ for c in tasks.TASK_MODELS.values()))} with a 'yaml' attribute"
         )
     _check_yaml_sizes(yaml, source)
+    head = _last_layer(src)
+    stride = getattr(head, "__dict__", {}).get("stride")
     try:
-        model = model_cls(dict(yaml), ch=yaml.get("channels", 3), nc=yaml.get("nc"), verbose=False)
+        with tasks.known_strides(stride if isinstance(stride, torch.Tensor) else None):  # no dry run to find it
+            model = model_cls(dict(yaml), ch=yaml.get("channels", 3), nc=yaml.get("nc"), verbose=False)
     except CloneError as e:
         raise CheckpointError(f"{source}: rebuilding its model from the stored YAML failed: {e}") from e
     sd = {k: (v.float() if v.is_floating_point() else v) for k, v in foreign_state_dict(src).items()}

@@ -23,6 +23,7 @@ still counts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 
@@ -108,9 +109,10 @@ def _separated(boxes: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
     b = boxes.double()
     if not len(b):
         return b
-    lo, hi = b.min(), b.max()
-    span = torch.floor(hi - lo) + 2  # integer spacing: group g lives in [g * span, g * span + span - 1]
-    return b - lo + (groups.double() * span)[:, None]
+    lo, hi = b.aminmax()
+    lo, hi = float(lo), float(hi)
+    span = math.floor(hi - lo) + 2.0  # integer spacing: group g lives in [g * span, g * span + span - 1]
+    return b.sub_(lo).add_(groups.double().mul_(span)[:, None])
 
 
 def _fast_keep(boxes: torch.Tensor, groups: torch.Tensor, iou_thres: float,
@@ -127,9 +129,10 @@ def _fast_keep(boxes: torch.Tensor, groups: torch.Tensor, iou_thres: float,
     return keep
 
 
-def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_thres: float, rotated: bool) -> torch.Tensor:
-    """Bool Tensor[N]: NMS keep mask for rows already in priority order (first = best), image-major (rotated boxes:
-    the reference's Fast NMS rule, see the module docstring)."""
+def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor | None, iou_thres: float,
+            rotated: bool) -> torch.Tensor:  # fmt: skip
+    """Bool Tensor[N]: NMS keep mask for rows already in priority order (first = best), image-major; img None: all
+    rows are of one image (rotated boxes: the reference's Fast NMS rule, see the module docstring)."""
     if rotated:
         return _fast_keep(boxes, groups, iou_thres)
     b = _separated(boxes, groups)
@@ -138,7 +141,7 @@ def _greedy(boxes: torch.Tensor, groups: torch.Tensor, img: torch.Tensor, iou_th
         try:
             rank = torch.arange(len(b), 0, -1, dtype=torch.float64, device=b.device)  # distinct: no ties to break
             keep = torch.zeros(len(b), dtype=torch.bool, device=b.device)
-            if b.device.type != "cpu":  # the GPU kernel builds the overlap mask in parallel: one call
+            if img is None or b.device.type != "cpu":  # the GPU kernel builds the overlap mask in parallel: one call
                 keep[nms(b, rank, iou_thres)] = True
                 return keep
             # the CPU kernel costs (rows x kept rows) per call, so one call per image keeps it linear in batch size
@@ -319,26 +322,44 @@ FEW_MAX = 4096  # above this many candidates the general path's chunked NMS is t
 
 
 def _few(prediction, conf_thres, iou_thres, classes, agnostic, max_det, nc, return_idxs):
-    """The same result as the general path in about twenty tensor ops, for up to FEW_MAX candidates (best class per
-    anchor, axis-aligned boxes): every candidate goes through one greedy NMS. None when there are more."""
-    bs, mi = prediction.shape[0], 4 + nc
-    best, arg = prediction[:, 4:mi].max(1)  # (B, A)
-    img, anchor = (best > conf_thres).nonzero(as_tuple=True)  # in (image, anchor) order, as _candidates gives
-    if len(img) > FEW_MAX:
+    """The same result as the general path in about twenty tensor ops (fewer for one image), for up to FEW_MAX
+    candidates (best class per anchor, axis-aligned boxes): every candidate goes through one greedy NMS. None when
+    there are more."""
+    bs, mi, n_a = prediction.shape[0], 4 + nc, prediction.shape[2]
+    flat = (prediction[:, 4:mi].amax(1) > conf_thres).view(-1).nonzero().squeeze(1)  # image * A + anchor, in order
+    if len(flat) > FEW_MAX:
         return None
-    conf, cls = best[img, anchor], arg[img, anchor]
+    if bs == 1:
+        img, anchor = None, flat
+        table = prediction[0].index_select(1, flat).T  # (n, C): each candidate's column
+    else:
+        img = flat.div(n_a, rounding_mode="floor")
+        anchor = flat - img * n_a
+        table = prediction[img, :, anchor]
+    conf, cls = table[:, 4:mi].max(1)  # on the candidates only: a max over the class axis of the whole output is slow
     if classes is not None:
         sel = torch.isin(cls, classes.long()).nonzero().squeeze(1)
-        img, anchor, cls, conf = (x.index_select(0, sel) for x in (img, anchor, cls, conf))
-    order = _priority(img, conf)
-    img, anchor, cls, conf = (x.index_select(0, order) for x in (img, anchor, cls, conf))
-    table = prediction[img, :, anchor]  # (n, C): each candidate's column
+        img = img.index_select(0, sel) if img is not None else None
+        anchor, table, conf, cls = (x.index_select(0, sel) for x in (anchor, table, conf, cls))
+    if img is None:  # a stable descending sort is _priority's order for one image (ties in anchor order)
+        order = conf.argsort(descending=True, stable=True)
+    else:
+        order = _priority(img, conf)
+        img = img.index_select(0, order)
+    anchor, table, conf, cls = (x.index_select(0, order) for x in (anchor, table, conf, cls))
     boxes = _xywh2xyxy(table[:, :4])
-    groups = img * (1 if agnostic else nc) + (0 if agnostic else cls)
-    keep = _greedy(boxes, groups, img, iou_thres, rotated=False) if len(img) else img.bool()
-    k = keep.nonzero().squeeze(1)
-    k = k[_rank_in_order(img.index_select(0, k)) < max_det]
-    rows = torch.cat((boxes[k], conf[k, None], cls[k, None].to(table.dtype), table[k, mi:]), 1)
+    if agnostic:
+        groups = torch.zeros_like(cls) if img is None else img
+    else:
+        groups = cls if img is None else img * nc + cls
+    k = (_greedy(boxes, groups, img, iou_thres, rotated=False) if len(cls) else cls.bool()).nonzero().squeeze(1)
+    if img is None:
+        k = k[:max_det]
+    else:
+        k = k[_rank_in_order(img.index_select(0, k)) < max_det]
+    rows = torch.cat((boxes, conf[:, None], cls[:, None].to(table.dtype), table[:, mi:]), 1).index_select(0, k)
+    if img is None:
+        return ([rows], [anchor.index_select(0, k)]) if return_idxs else [rows]
     return _split(rows, img.index_select(0, k), bs, anchor.index_select(0, k) if return_idxs else None)
 
 
@@ -353,7 +374,7 @@ def _candidates(scores: torch.Tensor, conf_thres: float, multi_label: bool, k: i
     if multi_label and k >= scores.shape[2]:  # no limit
         img, cls, anchor = (scores > conf_thres).nonzero(as_tuple=True)
         return img, cls, anchor, scores[img, cls, anchor], torch.ones(len(scores), dtype=torch.bool, device=dev)
-    best, arg = (scores.amax(1), None) if multi_label else scores.max(1)  # (B, A); amax is much the cheaper
+    best = scores.amax(1)  # (B, A)
     if k >= best.shape[1]:  # no limit
         floor = best.new_full((len(best),), conf_thres)
     else:
@@ -362,10 +383,19 @@ def _candidates(scores: torch.Tensor, conf_thres: float, multi_label: bool, k: i
     floor = floor.clamp(min=conf_thres)
     img, anchor = ((best > conf_thres) & (best >= floor[:, None])).nonzero(as_tuple=True)
     if not multi_label:
-        return img, arg[img, anchor], anchor, best[img, anchor], complete
+        return img, _best_class(scores, img, anchor), anchor, best[img, anchor], complete
     rows = scores[img, :, anchor].T  # (nc, n): class-major, so candidates come out ordered by (img, cls, anchor)
     cls, j = ((rows > conf_thres) & (rows >= floor.index_select(0, img))).nonzero(as_tuple=True)
     return img.index_select(0, j), cls, anchor.index_select(0, j), rows[cls, j], complete
+
+
+def _best_class(scores: torch.Tensor, img: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
+    """Class of each candidate's best score in scores (Tensor[B, nc, A]), the first one on ties. max() along the
+    class axis of the whole block reduces along a strided axis, about 10x dearer per element than amax(): with few
+    candidates, argmax over their own scores instead."""
+    if len(img) * 8 < scores.shape[0] * scores.shape[2]:  # under an eighth of the anchors
+        return scores[img, :, anchor].argmax(1)
+    return scores.max(1).indices[img, anchor]
 
 
 def _boxes(table: torch.Tensor, flat: torch.Tensor, angle: int | None, i: torch.Tensor) -> torch.Tensor:

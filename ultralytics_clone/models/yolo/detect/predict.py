@@ -21,7 +21,8 @@ class DetectionPredictor(BasePredictor):
 
         return non_max_suppression(preds, self.args.conf, self.args.iou, classes=self.args.classes,
                                    agnostic=self.args.agnostic_nms, max_det=self.args.max_det,
-                                   end2end=bool(getattr(self.model, "end2end", False)), **kwargs)  # fmt: skip
+                                   end2end=bool(getattr(self.model, "end2end", False)), in_place=False,
+                                   **kwargs)  # fmt: skip
 
     def postprocess(self, preds: Any, img: torch.Tensor, orig_imgs: list[np.ndarray] | torch.Tensor) -> list[Results]:
         """Results with boxes (x1, y1, x2, y2, conf, cls) in original-image pixels."""

@@ -112,14 +112,6 @@ def run_validation(weights: str, yaml: Path, imgsz: int, batch: int) -> tuple[di
     return figures, v.captured
 
 
-def _single_thread_update(v, preds: list, batch: dict) -> None:
-    """Our update as BaseValidator runs it: inside torch_threads(1)."""
-    from ultralytics_clone.utils.torch_utils import torch_threads
-
-    with torch_threads(1):
-        v.update_metrics(preds, batch)
-
-
 def contrast(captured: list) -> dict:
     """Replay the captured outputs through our NMS/update and the naive loops; ms per image each."""
     from ultralytics_clone.models.yolo.detect import DetectionValidator
@@ -139,7 +131,7 @@ def contrast(captured: list) -> dict:
         dt, preds = timed(lambda r: non_max_suppression(r, 0.001, 0.7, multi_label=True, in_place=False), raw)
         t_ours += dt
         t_naive += timed(naive_nms, raw.clone())[0]
-        u_ours += timed(_single_thread_update, v, preds, batch)[0]
+        u_ours += timed(v.update_metrics, preds, batch)[0]
         u_naive += timed(naive_update, preds, batch, stats)[0]
     return {"nms ours": t_ours / n * 1e3, "nms naive": t_naive / n * 1e3, "update ours": u_ours / n * 1e3,
             "update naive": u_naive / n * 1e3}  # fmt: skip
@@ -178,7 +170,7 @@ def stress_80(bs: int = 16, n_batches: int = 3) -> dict:
                  "ori_shape": [(640, 640)] * bs, "ratio_pad": [((1.0, 1.0), (0, 0))] * bs}  # fmt: skip
         for p in preds:  # make some predictions land on labels
             p[:20, :4] = torch.cat((batch["bboxes"][:20, :2] * 640, (batch["bboxes"][:20, :2] + 0.1) * 640), 1)[: len(p[:20])]
-        u_ours += timed(_single_thread_update, v, preds, batch)[0]
+        u_ours += timed(v.update_metrics, preds, batch)[0]
         u_naive += timed(naive_update, preds, batch, stats)[0]
     n = bs * n_batches
     return {"preds/img": kept / n, "nms ours": t_ours / n * 1e3, "nms naive": t_naive / n * 1e3,

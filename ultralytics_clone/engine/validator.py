@@ -13,7 +13,6 @@ from ultralytics_clone.utils import LOGGER, RANK
 from ultralytics_clone.utils.callbacks import CallbackMixin
 from ultralytics_clone.utils.files import atomic_write
 from ultralytics_clone.utils.ops import Profile
-from ultralytics_clone.utils.torch_utils import torch_threads
 
 
 class BaseValidator(CallbackMixin):
@@ -92,8 +91,7 @@ class BaseValidator(CallbackMixin):
                     self.loss = items if self.loss is None else self.loss + items
             with profilers[3]:
                 preds = self.postprocess(preds)
-            with torch_threads(1):  # small tensors: the thread pool costs more than it gives
-                self.update_metrics(preds, batch)
+            self.update_metrics(preds, batch)  # not under torch.set_num_threads(1): the resize stalls the next ops
             if self.do_plots and self.batch_i < 3:
                 self.plot_val_samples(batch, self.batch_i)
                 self.plot_predictions(batch, preds, self.batch_i)

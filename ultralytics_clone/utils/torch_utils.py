@@ -294,21 +294,6 @@ def autocast(enabled: bool, device: str = "cuda") -> torch.autocast:
 
 
 @contextlib.contextmanager
-def torch_threads(n: int = 1) -> Iterator[None]:
-    """Run the block with torch on `n` CPU threads: bookkeeping on small tensors (metric matching) is faster without
-    the thread pool, and much faster when another process holds a core (each parallel op then waits for it)."""
-    before = torch.get_num_threads()
-    if n == before:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@contextlib.contextmanager
 def torch_distributed_zero_first(local_rank: int) -> Iterator[None]:
     """In DDP, let local rank 0 run the block first while the other ranks wait at a barrier."""
     import torch.distributed as dist

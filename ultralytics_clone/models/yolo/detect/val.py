@@ -153,10 +153,10 @@ class DetectionValidator(BaseValidator):
         geom = self._geometry(batch)
         gimg, gcls = batch["batch_idx"].long().view(-1), batch["cls"].view(-1)
         h, w = batch["img"].shape[2:]
-        gbox = self._to_original(_xywh2xyxy(batch["bboxes"].float()) * geom.new_tensor([w, h, w, h]),
-                                 geom.index_select(0, gimg))  # fmt: skip
         pimg = torch.repeat_interleave(counts)  # image index of each prediction
-        pbox = self._to_original(pred[:, :4], geom.index_select(0, pimg))
+        boxes = torch.cat((pred[:, :4].float(), _xywh2xyxy(batch["bboxes"].float()) * geom.new_tensor([w, h, w, h])))
+        boxes = self._to_original(boxes, geom.index_select(0, torch.cat((pimg, gimg))))  # predictions, then labels
+        pbox, gbox = boxes[: pred.shape[0]], boxes[pred.shape[0] :]
         dgi = self._pairs(pbox, pcls, pimg, gbox, gcls, gimg, bs)
         n_pairs = dgi.shape[1]
         # one host copy, float32 (indices exact below 2**24)

@@ -73,6 +73,20 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
+def model(fixtures_dir):
+    """The reference-trained yolo11n fixture as a YOLO, one per test module (a warm predictor is kept inside)."""
+    from ultralytics_clone import YOLO
+
+    return YOLO(fixtures_dir / "yolo11n.pt")
+
+
+@pytest.fixture(scope="module")
+def sample(fixtures_dir) -> str:
+    """The fixture image the reference predicted on (sample_detect.jpg)."""
+    return str(fixtures_dir / "sample_detect.jpg")
+
+
+@pytest.fixture(scope="module")
 def detect_checkpoints(tmp_path_factory, fixtures_dir) -> Path:
     """A writable folder (one per test module) holding copies of the three reference detection checkpoints."""
     d = tmp_path_factory.mktemp("checkpoints")

@@ -16,16 +16,6 @@ from ultralytics_clone.utils.errors import SourceError
 KW = {"imgsz": 128, "verbose": False}
 
 
-@pytest.fixture(scope="module")
-def model(fixtures_dir):
-    return YOLO(fixtures_dir / "yolo11n.pt")
-
-
-@pytest.fixture(scope="module")
-def sample(fixtures_dir):
-    return str(fixtures_dir / "sample_detect.jpg")
-
-
 def _rows(r):
     return np.concatenate([r.boxes.xyxy.numpy(), r.boxes.conf.numpy()[:, None], r.boxes.cls.numpy()[:, None]], 1)
 

@@ -18,16 +18,6 @@ PREDICT_EVENTS = ["on_predict_start", "on_predict_batch_start", "on_predict_post
                   "on_predict_end"]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def model(fixtures_dir):
-    return YOLO(fixtures_dir / "yolo11n.pt")
-
-
-@pytest.fixture(scope="module")
-def sample(fixtures_dir):
-    return str(fixtures_dir / "sample_detect.jpg")
-
-
 @pytest.mark.parametrize("name", ["yolo11n", "yolov8n", "yolo26n"])
 def test_boxes_match_reference(name, sample, fixtures_dir):
     """The reference's predict() output: boxes within 0.5 px, same classes and scores (rows compared as sets, since

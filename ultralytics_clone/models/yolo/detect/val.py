@@ -269,6 +269,13 @@ class DetectionValidator(BaseValidator):
 
     _pred_to_json = pred_to_json  # the name task validators call
 
+    def _pred_to_json_with(self, predn: np.ndarray | torch.Tensor, filename: str, key: str, values: list) -> None:
+        """pred_to_json's rows for one image, each also given `key` from `values` (a task's keypoints or masks)."""
+        start = len(self.jdict)
+        self.pred_to_json(predn, filename)
+        for row, value in zip(self.jdict[start:], values):
+            row[key] = value
+
     def save_one_txt(self, predn: np.ndarray | torch.Tensor, save_conf: bool, shape: tuple, file: Path) -> None:
         """YOLO-format lines (cls cx cy w h [conf], normalised) for one image, written atomically."""
         from ultralytics_clone.utils.files import atomic_write

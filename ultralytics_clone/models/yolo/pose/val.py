@@ -107,10 +107,8 @@ class PoseValidator(DetectionValidator):
                 "target_img": np.unique(cls.cpu().numpy()),
             })  # fmt: skip
             if self.args.save_json:
-                n = len(predn)
-                self._pred_to_json(predn, batch["im_file"][si])
-                for row, k in zip(self.jdict[len(self.jdict) - n:], pred_kpts.flatten(1).tolist()):
-                    row["keypoints"] = [round(x, 3) for x in k]
+                kpts = [[round(x, 3) for x in k] for k in pred_kpts.flatten(1).tolist()]
+                self._pred_to_json_with(predn, batch["im_file"][si], "keypoints", kpts)
 
     @property
     def metric_keys(self) -> list[str]:

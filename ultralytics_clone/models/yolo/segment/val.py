@@ -116,14 +116,13 @@ class SegmentationValidator(DetectionValidator):
         """COCO rows with 'segmentation' as RLE of the masks at original-image size (pycocotools needed)."""
         from pycocotools import mask as mask_utils
 
-        self._pred_to_json(predn, filename)
-        if not len(pred):
-            return
-        masks = self.process(proto, pred[:, 6:], predn[:, :4], tuple(int(x) for x in pbatch["ori_shape"]))
-        rles = [mask_utils.encode(np.asfortranarray(m, dtype=np.uint8)) for m in masks.cpu().numpy()]
-        for row, rle in zip(self.jdict[-len(rles):], rles):
-            rle["counts"] = rle["counts"].decode("utf-8")
-            row["segmentation"] = rle
+        rles = []
+        if len(pred):
+            masks = self.process(proto, pred[:, 6:], predn[:, :4], tuple(int(x) for x in pbatch["ori_shape"]))
+            rles = [mask_utils.encode(np.asfortranarray(m, dtype=np.uint8)) for m in masks.cpu().numpy()]
+            for rle in rles:
+                rle["counts"] = rle["counts"].decode("utf-8")
+        self._pred_to_json_with(predn, filename, "segmentation", rles)
 
     @property
     def metric_keys(self) -> list[str]:

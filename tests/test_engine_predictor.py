@@ -150,7 +150,7 @@ def test_channels_last_input_gives_the_plain_layouts_boxes(model, sample):
     NCHW batch."""
     results = model.predict(sample, imgsz=256, conf=0.001, verbose=False)
     predictor = model.predictor
-    assert predictor.model.channels_last
+    assert predictor.model.prefers_channels_last
     im0 = [cv2.imread(sample)]
     x = predictor.preprocess(im0)
     assert x.is_contiguous(memory_format=torch.channels_last) and x.dtype == torch.float32

@@ -123,7 +123,7 @@ class BasePredictor(CallbackMixin):
             x = im.to(self.device)
         else:
             images = self.pre_transform(im)
-            if (getattr(self.model, "channels_last", False) and not (half or gray) and images[0].dtype == np.uint8
+            if (getattr(self.model, "prefers_channels_last", False) and not (half or gray) and images[0].dtype == np.uint8
                     and images[0].ndim == 3 and images[0].shape[2] == 3):  # fmt: skip
                 # the CPU network runs channels-last: hand it that layout, built in two passes
                 return torch.from_numpy(bgr_to_unit_rgb(images)).permute(0, 3, 1, 2).to(self.device)

@@ -74,7 +74,8 @@ class AutoBackend(nn.Module):
     """A ready inference model on `device`: `AutoBackend("best.pt")(im)` -> the raw predictions of a BCHW 0-1 batch.
 
     Attributes: backend (the format's Backend), format, model (its network or runtime object), stride (int), names,
-    task, imgsz, batch, ch (input channels), end2end, fp16, nhwc, dynamic, device, metadata, pt (True for PyTorch).
+    task, imgsz, batch, ch (input channels), end2end, fp16, nhwc, dynamic, device, metadata, pt (True for PyTorch),
+    prefers_channels_last.
     """
 
     def __init__(self, model: str | Path | nn.Module = "yolo26n.pt", device: torch.device | str | None = None,
@@ -98,7 +99,10 @@ class AutoBackend(nn.Module):
         self.fp16 = bool(getattr(self.backend, "fp16", False))
         self.nhwc = bool(getattr(self.backend, "nhwc", False))
         self.dynamic = bool(getattr(self.backend, "dynamic", True))
-        self.channels_last = bool(channels_last or getattr(self.backend, "channels_last", False)) and self.pt
+        self.channels_last = bool(channels_last) and self.pt
+        # the network runs channels-last (PyTorch on CPU): an input already in that layout skips one reorder
+        runs_nhwc = self.channels_last or bool(getattr(self.backend, "channels_last", False))
+        self.prefers_channels_last = self.pt and runs_nhwc
         meta = dict(self.backend.metadata or {})
         self.metadata = meta
         self.stride = int(meta.get("stride") or 32)

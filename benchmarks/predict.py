@@ -135,5 +135,6 @@ def main() -> None:
               f"{end:.2f} s); baseline in the same runs, a bare `python -c 'import torch'`: imported {torch_first:.2f} s "
               f"(exit {torch_end:.2f} s)")
 
+
 if __name__ == "__main__":
     main()

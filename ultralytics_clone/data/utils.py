@@ -296,6 +296,7 @@ def compress_one_image(f: str | Path, f_new: str | Path | None = None, max_dim: 
 
 
 __all__ = [
+    "bgr_to_unit_rgb",
     "hwc_to_chw",
     "IMG_FORMATS",
     "VID_FORMATS",

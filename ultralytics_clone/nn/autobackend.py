@@ -100,9 +100,6 @@ class AutoBackend(nn.Module):
         self.nhwc = bool(getattr(self.backend, "nhwc", False))
         self.dynamic = bool(getattr(self.backend, "dynamic", True))
         self.channels_last = bool(channels_last) and self.pt
-        # the network runs channels-last (PyTorch on CPU): an input already in that layout skips one reorder
-        runs_nhwc = self.channels_last or bool(getattr(self.backend, "channels_last", False))
-        self.prefers_channels_last = self.pt and runs_nhwc
         meta = dict(self.backend.metadata or {})
         self.metadata = meta
         self.stride = int(meta.get("stride") or 32)
@@ -126,6 +123,11 @@ class AutoBackend(nn.Module):
             LOGGER.info(f"Loaded {self.format} model {model if isinstance(model, (str, Path)) else type(model).__name__}"
                         f" on {device} ({'half' if self.fp16 else 'float'}, stride {self.stride}, {len(self.names)} "
                         "classes)")  # fmt: skip
+
+    @property
+    def prefers_channels_last(self) -> bool:
+        """The network runs channels-last (PyTorch on CPU): an input already in that layout skips one reorder."""
+        return self.pt and (self.channels_last or bool(getattr(self.backend, "channels_last", False)))
 
     def forward(self, im: torch.Tensor, augment: bool = False, embed: list[int] | None = None, **kwargs: Any) -> Any:
         """Raw predictions of a BCHW 0-1 batch (cast to the backend's precision and layout); numpy outputs become

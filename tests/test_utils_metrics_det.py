@@ -110,6 +110,46 @@ def test_batched_matching_equals_per_image_matching():
     assert np.array_equal(batched, np.concatenate(per_image)) and batched.any()
 
 
+def test_batched_matching_under_letterbox_equals_the_per_image_path():
+    """Images of several shapes letterboxed to 320 (per-axis gains, padding, boxes crossing the border): the batch
+    path's stats, confusion matrix and COCO rows equal those of the per-image path (scale_boxes, box_iou)."""
+    g = torch.Generator().manual_seed(5)
+    oris, size = [(480, 640), (300, 200), (640, 640), (123, 457), (50, 60)], 320
+    rows, ratio_pad, preds = [], [], []
+    for i, (h0, w0) in enumerate(oris):
+        r = min(size / h0, size / w0)
+        h1, w1 = round(h0 * r), round(w0 * r)
+        pad = ((size - w1) / 2, (size - h1) / 2)
+        ratio_pad.append(((h1 / h0, w1 / w0), pad))
+        n = int(torch.randint(0, 6, (1,), generator=g))
+        xy = torch.rand(n, 2, generator=g) * torch.tensor([w1, h1]) + torch.tensor(pad)
+        wh = torch.rand(n, 2, generator=g) * 60 + 4
+        lb = torch.cat((xy - wh / 2, xy + wh / 2), 1).clamp(0, size)
+        rows += [(i, float(c), *b.tolist()) for c, b in zip(torch.randint(0, 3, (n,), generator=g), lb)]
+        k = 40
+        src = lb[torch.randint(0, n, (k,), generator=g)] if n else torch.rand(k, 4, generator=g) * size
+        pb = src + torch.randn(k, 4, generator=g) * 6 - 3  # some cross the image's border into the padding
+        pb[:, 2:] = torch.maximum(pb[:, 2:], pb[:, :2] + 1)
+        conf = torch.rand(k, generator=g).sort(descending=True).values
+        preds.append(torch.cat((pb, conf[:, None], torch.randint(0, 3, (k, 1), generator=g).float()), 1))
+    t = torch.tensor(rows).view(-1, 6)
+    xyxy = t[:, 2:] / size
+    batch = {"img": torch.zeros(len(oris), 3, size, size), "batch_idx": t[:, 0], "cls": t[:, 1:2],
+             "bboxes": torch.cat(((xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]), 1),
+             "ori_shape": oris, "ratio_pad": ratio_pad, "im_file": [f"{i}.jpg" for i in range(len(oris))]}  # fmt: skip
+    batched, per_image = _validator(), _validator()
+    for v in batched, per_image:
+        v.args.save_json, v.args.plots, v.do_plots, v.jdict = True, True, True, []
+    batched.update_metrics(preds, batch)
+    per_image._update_per_image(preds, batch)
+    for k in batched.metrics.stats:
+        a, b = (np.concatenate(v.metrics.stats[k]) for v in (batched, per_image))
+        assert np.array_equal(a, b) and (a.dtype == b.dtype or k == "target_img"), k  # class ids: int or float
+    assert np.concatenate(batched.metrics.stats["tp"]).any()
+    assert np.array_equal(batched.confusion_matrix.matrix, per_image.confusion_matrix.matrix)
+    assert batched.jdict == per_image.jdict and len(batched.jdict) == 40 * len(oris)
+
+
 def test_summary_and_exports():
     labels = [[(0, 10, 10, 40, 40), (1, 50, 50, 90, 80)], [(0, 5, 5, 30, 60)]]
     preds = [[(10, 10, 40, 40, 0.9, 0), (50, 50, 90, 80, 0.8, 1)], [(5, 5, 30, 60, 0.7, 0)]]

@@ -1,13 +1,12 @@
 """DetectionValidator: NMS, whole-batch matching at IoU 0.50:0.95, DetMetrics, COCO JSON and official evaluation.
 
-Per batch, predictions and labels stay on the device: all boxes are mapped to original-image pixels at once, one
-IoU matrix (labels x predictions, zero across images) feeds `match_predictions`, and the batch's stats go to the
-host in one copy. No Python loop runs per image or per box on this path.
+Per batch, predictions and labels stay on the device through NMS and reach the host in one copy; there all boxes are
+mapped to original-image pixels at once, only same-image, same-class pairs get an IoU, and `match_pairs` applies
+COCO's matching at every threshold. No Python loop runs per image or per box on this path.
 """
 
 from __future__ import annotations
 
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from ultralytics_clone.engine.validator import BaseValidator
 from ultralytics_clone.utils import LOGGER
 from ultralytics_clone.utils.metrics.ap import IOU_THRESHOLDS, match_pairs, match_predictions
 from ultralytics_clone.utils.metrics.confusion import ConfusionMatrix
-from ultralytics_clone.utils.metrics.iou import _xywh2xyxy, box_iou
+from ultralytics_clone.utils.metrics.iou import box_iou
 from ultralytics_clone.utils.metrics.task import DetMetrics
 from ultralytics_clone.utils.ops import _gain_pad, scale_boxes, xywh2xyxy, xyxy2xywh
 
@@ -122,58 +121,72 @@ class DetectionValidator(BaseValidator):
         lb = torch.cat((batch["cls"].view(-1, 1), batch["bboxes"] * torch.tensor([w, h, w, h], device=self.device)), 1)
         return [lb[batch["batch_idx"] == i] for i in range(len(batch["img"]))]
 
-    def _geometry(self, batch: dict) -> torch.Tensor:
-        """Tensor[B, 12] per image: pad (left, top, left, top), gains (x, y, x, y), original (w, h, w, h).
+    def _geometry(self, batch: dict) -> np.ndarray:
+        """Array[6, B] float32, a column per image: pad (left, top), gains (x, y), original size (w, h).
 
         The loader's ratio_pad holds (h/h0, w/w0): resizing rounds each side, so the two gains differ slightly and
         both are used (one gain for both axes would shift saved boxes by up to a pixel)."""
         imgsz = tuple(batch["img"].shape[2:])
-        rows = []
+        cols = []
         for ori, rp in zip(batch["ori_shape"], batch["ratio_pad"]):  # metadata only (B small tuples)
             gain, pad = _gain_pad(imgsz, ori, rp)
             gy, gx = rp[0] if rp is not None and isinstance(rp[0], (tuple, list)) else (gain, gain)
-            rows.append((pad[0], pad[1], pad[0], pad[1], gx, gy, gx, gy, ori[1], ori[0], ori[1], ori[0]))
-        return torch.tensor(rows, dtype=torch.float32, device=self.device).view(-1, 12)
+            cols.append((pad[0], pad[1], gx, gy, ori[1], ori[0]))
+        return np.array(cols, dtype=np.float32).reshape(-1, 6).T
 
     @staticmethod
-    def _to_original(boxes: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """xyxy boxes in letterboxed pixels -> original-image pixels, clipped (new tensor); g: each box's geometry row."""
-        out = ((boxes.float() - g[:, :4]) / g[:, 4:8]).clamp_(min=0)
-        return torch.minimum(out, g[:, 8:], out=out)
+    def _to_original(boxes: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Boxes as coordinate rows (Array[4, M] float32: x1, y1, x2, y2) in letterboxed pixels -> original-image
+        pixels, clipped, in place; g: each box's `_geometry` column. The same float32 operations, in the same order,
+        as `scale_boxes` and `clip_boxes`."""
+        corners = boxes.reshape(2, 2, -1)  # (x1, y1), (x2, y2)
+        corners -= g[None, :2]
+        corners /= g[None, 2:4]
+        np.maximum(corners, 0, out=corners)
+        np.minimum(corners, g[None, 4:], out=corners)
+        return boxes
 
     def update_metrics(self, preds: list[torch.Tensor], batch: dict) -> None:
-        """Match the whole batch's predictions to its labels at once and store the stats (one host copy)."""
+        """Match the whole batch's predictions to its labels at once and store the stats.
+
+        Predictions and labels reach the host in one copy per batch, as rows (x1 of every box, then y1, ...), and the
+        matching runs there in numpy: it works on a few thousand boxes, where a numpy call on contiguous rows costs a
+        fraction of a torch op (or of a kernel launch)."""
         if type(self)._process_batch is not DetectionValidator._process_batch:  # e.g. rotated boxes: its own IoU
             return self._update_per_image(preds, batch)
         bs = len(preds)
         self.seen += bs
-        counts = torch.tensor([p.shape[0] for p in preds], device=self.device)  # (len() of a tensor is slow)
+        counts = [p.shape[0] for p in preds]
+        n, nl = sum(counts), batch["cls"].shape[0]
         pred = torch.cat(preds) if bs else torch.zeros((0, 6), device=self.device)
-        pcls = torch.zeros_like(pred[:, 5]) if self.args.single_cls else pred[:, 5]
-        geom = self._geometry(batch)
-        gimg, gcls = batch["batch_idx"].long().view(-1), batch["cls"].view(-1)
+        host = torch.cat((pred[:, :6].T.reshape(-1), batch["batch_idx"].reshape(-1), batch["cls"].reshape(-1),
+                          batch["bboxes"].T.reshape(-1))).float().cpu().numpy()  # fmt: skip
+        p, labels = host[: n * 6].reshape(6, n), host[n * 6 :]  # p: x1, y1, x2, y2, conf, cls rows
+        gimg, gcls, xywh = labels[:nl].astype(np.intp), labels[nl : 2 * nl], labels[2 * nl :].reshape(4, nl)
+        conf, pcls = p[4], np.zeros(n, np.float32) if self.args.single_cls else p[5]
+        pimg = np.repeat(np.arange(bs), counts)  # image index of each prediction
         h, w = batch["img"].shape[2:]
-        pimg = torch.repeat_interleave(counts)  # image index of each prediction
-        boxes = torch.cat((pred[:, :4].float(), _xywh2xyxy(batch["bboxes"].float()) * geom.new_tensor([w, h, w, h])))
-        boxes = self._to_original(boxes, geom.index_select(0, torch.cat((pimg, gimg))))  # predictions, then labels
-        pbox, gbox = boxes[: pred.shape[0]], boxes[pred.shape[0] :]
-        dgi = self._pairs(pbox, pcls, pimg, gbox, gcls, gimg, bs)
-        n_pairs = dgi.shape[1]
-        # one host copy, float32 (indices exact below 2**24)
-        packed = torch.cat((pred[:, 4].float(), pcls.float(), gcls, gimg.float(), dgi.view(-1))).cpu().numpy()
-        ends = list(accumulate([pred.shape[0]] * 2 + [gcls.shape[0]] * 2 + [n_pairs] * 3))
-        conf, pred_cls, target_cls, target_img, d, g, iou = (packed[a:b] for a, b in zip([0, *ends], ends))
-        nc = max(self.nc, 1)
-        present = np.flatnonzero(np.bincount((target_img * nc + target_cls).astype(int))) % nc  # per (image, class)
-        tp = match_pairs(d.astype(int), g.astype(int), iou, len(conf), len(target_cls), self.iouv)
-        self.metrics.update_stats({"tp": tp, "conf": conf, "pred_cls": pred_cls, "target_cls": target_cls,
+        half = xywh[2:] / 2
+        gxyxy = np.concatenate((xywh[:2] - half, xywh[:2] + half)) * np.array([[w], [h], [w], [h]], np.float32)
+        geom = self._geometry(batch)
+        boxes = self._to_original(np.concatenate((p[:4], gxyxy), 1), np.concatenate((np.repeat(geom, counts, 1),
+                                                                                      geom[:, gimg]), 1))  # fmt: skip
+        pbox, gbox = boxes[:, :n], boxes[:, n:]
+        iouv = self.iouv.cpu().numpy()
+        d, g, iou = self._pairs(pbox, pcls, pimg, gbox, gcls, gimg, iouv[0])
+        tp = match_pairs(d, g, iou, n, nl, iouv)
+        m = int(gcls.max()) + 1 if nl else 1
+        present = np.flatnonzero(np.bincount(gimg * m + gcls.astype(np.intp))) % m  # classes present per image
+        self.metrics.update_stats({"tp": tp, "conf": conf, "pred_cls": pcls, "target_cls": gcls,
                                    "target_img": present})  # fmt: skip
         if self.do_plots:
-            self.confusion_matrix.process_batch({"bboxes": pbox, "conf": pred[:, 4], "cls": pcls, "batch_idx": pimg},
-                                                {"bboxes": gbox, "cls": gcls, "batch_idx": gimg},
+            t = torch.from_numpy
+            self.confusion_matrix.process_batch({"bboxes": t(pbox.T), "conf": t(conf), "cls": t(pcls),
+                                                 "batch_idx": t(pimg)},
+                                                {"bboxes": t(gbox.T), "cls": t(gcls), "batch_idx": t(gimg)},
                                                 conf=0.25 if self.args.conf < 0.25 else self.args.conf)  # fmt: skip
         if self.args.save_json or self.args.save_txt:
-            self._save_batch(torch.cat((pbox, pred[:, 4:5], pcls[:, None]), 1), pimg, counts, batch)
+            self._save_batch(np.concatenate((pbox, conf[None], pcls[None])).T, counts, batch)
 
     # ---- per-image helpers: task validators (segment, pose, obb) build their own matching on these
     def _prepare_batch(self, si: int, batch: dict) -> dict:
@@ -218,35 +231,34 @@ class DetectionValidator(BaseValidator):
             if self.args.save_json:
                 self.pred_to_json(predn[:, :6], batch["im_file"][si])
 
-    def _pairs(self, pbox: torch.Tensor, pcls: torch.Tensor, pimg: torch.Tensor, gbox: torch.Tensor,
-               gcls: torch.Tensor, gimg: torch.Tensor, bs: int) -> torch.Tensor:  # fmt: skip
-        """Tensor[3, E] (prediction index, label index, IoU) of every same-image, same-class pair with IoU >= the first
-        threshold; boxes xyxy in original-image pixels, `pimg` / `gimg` the image of each prediction / label.
+    @staticmethod
+    def _pairs(pbox: np.ndarray, pcls: np.ndarray, pimg: np.ndarray, gbox: np.ndarray, gcls: np.ndarray,
+               gimg: np.ndarray, min_iou: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """(prediction index, label index, IoU) of every same-image, same-class pair with IoU >= min_iou; boxes as
+        coordinate rows (Array[4, N] float32 xyxy) in original-image pixels, `pimg` / `gimg` each box's image.
 
         Pairs are enumerated prediction-major through the labels grouped by (image, class), so only same-class pairs
         are ever built (a third of all same-image pairs with three classes, far fewer with eighty)."""
-        take = torch.index_select  # much cheaper than tensor[index] on the CPU
-        k = max(self.nc, 1)
-        gc = gcls.long()
-        gkey = torch.where((gc >= 0) & (gc < k), gimg * k + gc, bs * k)  # a class the model lacks pairs with nothing
-        order = torch.argsort(gkey)  # labels grouped by (image, class)
-        per_key = torch.bincount(gkey, minlength=bs * k + 1)
-        pkey = pimg * k + pcls.long()
-        rep = take(per_key, 0, pkey)  # same-class labels in each prediction's image
-        d = torch.repeat_interleave(rep)  # prediction of each pair
-        first = take(per_key.cumsum(0) - per_key, 0, pkey) - (rep.cumsum(0) - rep)
-        g = take(order, 0, take(first, 0, d) + torch.arange(d.shape[0], device=d.device))
-        a, b = take(gbox, 0, g), take(pbox, 0, d)
-        wh = (torch.minimum(a[:, 2:], b[:, 2:]) - torch.maximum(a[:, :2], b[:, :2])).clamp_(min=0)
-        inter = wh[:, 0] * wh[:, 1]
-        iou = inter / ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter + 1e-7)
-        keep = (iou >= self.iouv[0]).nonzero().squeeze(1)
-        return take(torch.stack((d.float(), g.float(), iou)), 1, keep)
+        pc, gc = pcls.astype(np.intp), gcls.astype(np.intp)
+        k = max(pc.max(initial=0), gc.max(initial=0)) + 1  # a key (image, class) for every class present
+        gkey, pkey = gimg * k + gc, pimg * k + pc
+        order = np.argsort(gkey, kind="stable")  # labels grouped by key
+        per_key = np.bincount(gkey, minlength=(pimg.max(initial=0) + 1) * k)
+        rep = per_key[pkey]  # same-key labels of each prediction
+        d = np.repeat(np.arange(len(pkey)), rep)  # prediction of each pair
+        first = np.repeat((np.cumsum(per_key) - per_key)[pkey] - (np.cumsum(rep) - rep), rep)
+        g = order[first + np.arange(len(d))]
+        a, b = gbox[:, g], pbox[:, d]
+        iw = np.minimum(a[2], b[2]) - np.maximum(a[0], b[0])
+        ih = np.minimum(a[3], b[3]) - np.maximum(a[1], b[1])
+        inter = np.maximum(iw, 0, out=iw) * np.maximum(ih, 0, out=ih)
+        iou = inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter + np.float32(1e-7))
+        keep = iou >= min_iou
+        return d[keep], g[keep], iou[keep]
 
-    def _save_batch(self, predn: torch.Tensor, pimg: torch.Tensor, counts: torch.Tensor, batch: dict) -> None:
-        """save_json rows and save_txt files for the batch (original-image pixels)."""
-        rows = predn.cpu().numpy()
-        per_image = np.split(rows, np.cumsum(counts.tolist())[:-1])
+    def _save_batch(self, predn: np.ndarray, counts: list[int], batch: dict) -> None:
+        """save_json rows and save_txt files for the batch (Array[n, 6] in original-image pixels)."""
+        per_image = np.split(predn, np.cumsum(counts)[:-1])
         for rows_i, file, ori in zip(per_image, batch["im_file"], batch["ori_shape"]):  # one file per image
             if self.args.save_json:
                 self.pred_to_json(rows_i, file)

@@ -73,6 +73,31 @@ def test_match_predictions_chain_of_contested_picks():
     assert match_predictions(torch.zeros(4), torch.zeros(4), iou)[:, 0].tolist() == [True, True, True, False]
 
 
+def _greedy(iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """COCO's matching, written out: per threshold, predictions in rank order take the highest-IoU free ground truth
+    at or above it (IoU ties go to the later ground truth)."""
+    correct = np.zeros((iou.shape[1], len(thresholds)), dtype=bool)
+    for ti, t in enumerate(thresholds):
+        taken: set[int] = set()
+        for p in range(iou.shape[1]):
+            best = max((gi for gi in range(iou.shape[0]) if gi not in taken and iou[gi, p] >= t),
+                       key=lambda gi: (iou[gi, p], gi), default=None)  # fmt: skip
+            if best is not None:
+                taken.add(best)
+                correct[p, ti] = True
+    return correct
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_match_predictions_equals_the_written_out_greedy(seed):
+    """Random crowded scenes, IoUs drawn from a few values so that ties and contested chains are common."""
+    g = np.random.default_rng(seed)
+    n_gt, n_pred = int(g.integers(1, 9)), int(g.integers(1, 30))
+    iou = g.choice(np.float32([0.0, 0.3, 0.5, 0.55, 0.7, 0.75, 0.9, 0.95]), size=(n_gt, n_pred))
+    tp = match_predictions(torch.zeros(n_pred), torch.zeros(n_gt), torch.from_numpy(iou)).numpy()
+    assert np.array_equal(tp, _greedy(iou, IOU_THRESHOLDS.numpy())) and tp.any()
+
+
 def test_match_predictions_respects_classes_and_thresholds():
     iou = torch.tensor([[0.72, 0.8], [0.0, 0.0]])
     tp = match_predictions(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]), iou)

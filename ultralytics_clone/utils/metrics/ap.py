@@ -41,16 +41,15 @@ def match_pairs(det, gt, iou, n_pred: int, n_true: int, iouv=IOU_THRESHOLDS):
         idx = np.flatnonzero(avail)
         first = np.ones(len(idx), dtype=bool)
         first[1:] = key_d[idx[1:]] != key_d[idx[:-1]]
-        pick = np.full(n_t * n_d, len(d))
-        pick[key_d[idx[first]]] = idx[first]  # each (threshold, prediction): its best pair still available
-        has = pick < len(d)
-        chosen = pick[has]
+        chosen = idx[first]  # each (threshold, prediction): its best pair still available, in key_d order
         claimer = np.full(n_t * n_true, n_d)
         np.minimum.at(claimer, key_g[chosen], d[chosen])
         now = claimer[key_g] >= d  # not taken by a higher-ranked prediction
         if np.array_equal(now, avail):  # the same picks again: the fixed point
             break
         avail = now
+    has = np.zeros(n_t * n_d, dtype=bool)
+    has[key_d[chosen]] = True
     correct[preds] = has.reshape(n_t, n_d).T
     return correct
 

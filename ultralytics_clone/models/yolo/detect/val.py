@@ -160,7 +160,7 @@ class DetectionValidator(BaseValidator):
         n, nl = sum(counts), batch["cls"].shape[0]
         rows = [x if x.shape[1] == 6 else x[:, :6] for x in preds]  # x1, y1, x2, y2, conf, cls
         rows.append(torch.cat((batch["batch_idx"].view(-1, 1), batch["cls"].view(-1, 1), batch["bboxes"]), 1))
-        host = torch.cat(rows).float().cpu().numpy().T  # one copy; as rows: x1 of every box, then y1, ...
+        host = np.ascontiguousarray(torch.cat(rows).float().cpu().numpy().T)  # one host copy; rows: x1 of each box, ...
         p, (gimg, gcls), xywh = host[:, :n], host[:2, n:], host[2:, n:]  # labels: image, cls, cx, cy, w, h
         gimg = gimg.astype(np.intp)
         conf, pcls = p[4], np.zeros(n, np.float32) if self.args.single_cls else p[5]

@@ -1,6 +1,8 @@
 """Prediction speed: pre / inference / post ms per image for yolo11n at 640 on CPU, batch 1 and 8, beside a bare
 fused model(x) on the same input shape (as a user writes it, NCHW, and channels-last, the layout the predictor uses on
 CPU), and the cold start of `yolo predict` (process start to its first result, and to exit) beside `import torch`.
+It also times the predictor's own pre / post steps alone at batch 1: in a hot loop (the floor of their work on this
+machine) and each right after a 50 ms sleep (what a pause alone costs them, with no forward pass in between).
 
 Run: python benchmarks/predict.py [--runs 5] [--imgsz 640] [--weights PATH] [--cold 3]
 Weights: the reference-trained yolo11n fixture (shared/fixtures/ultralytics/yolo11n.pt; 3 classes, so the head is a
@@ -54,6 +56,37 @@ def interleaved_ms(model, nets: list, images: list, batch: int, imgsz: int, shap
                 net(x)
                 times.append((time.perf_counter() - t) * 1e3 / shape[0])
     return {k: statistics.median(v) for k, v in per.items()}, [statistics.median(t) for t in bare]
+
+
+def step_floor_ms(model, image: str, imgsz: int, reps: int = 200, idle: int = 15) -> dict:
+    """The predictor's own preprocess and postprocess at batch 1, outside the pipeline: median ms in a hot loop (the
+    letterbox's resize alone beside it), and median ms of each step right after a 50 ms sleep (no forward pass)."""
+    model.predict(image, imgsz=imgsz, verbose=False)
+    p, img = model.predictor, cv2.imread(image)
+    p.batch = ([image], [img], None, None)
+    x = p.preprocess([img])
+    with torch.inference_mode():
+        y = p.inference(x)
+    h, w = x.shape[2:]
+    steps = {"resize": lambda: cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR),
+             "pre": lambda: p.preprocess([img]), "post": lambda: p.postprocess(y, x, [img])}  # fmt: skip
+    out = {}
+    for name, step in steps.items():
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - t) * 1e3)
+        out[name] = statistics.median(times)
+    for name in ("pre", "post"):
+        times = []
+        for _ in range(idle):
+            time.sleep(0.05)
+            t = time.perf_counter()
+            steps[name]()
+            times.append((time.perf_counter() - t) * 1e3)
+        out[f"{name} after idle"] = statistics.median(times)
+    return out
 
 
 def _time_to_line(cmd: list[str], marker: str, env: dict) -> tuple[float, float]:
@@ -129,6 +162,11 @@ def main() -> None:
         print(f"{batch:>5} {ms['preprocess']:>8.2f} {ms['inference']:>8.2f} {ms['postprocess']:>8.2f} {pp:>9.2f} "
               f"{bare:>14.2f} {ms['inference'] / bare:>10.3f} {bare_cl:>19.2f} {ms['inference'] / bare_cl:>13.3f}"
               f"  {batch}x3x{h}x{w}")
+    f = step_floor_ms(model, image, a.imgsz)
+    print(f"the same steps outside the pipeline, batch 1: hot loop pre {f['pre']:.2f} (its letterbox resize alone "
+          f"{f['resize']:.2f}) + post {f['post']:.2f} = {f['pre'] + f['post']:.2f} ms; each after a 50 ms sleep: pre "
+          f"{f['pre after idle']:.2f} + post {f['post after idle']:.2f} = "
+          f"{f['pre after idle'] + f['post after idle']:.2f} ms")
     if a.cold:
         (first, end), (torch_first, torch_end) = cold_start_s(a.weights, image, a.imgsz, a.cold)
         print(f"cold start (yolo predict, 1 image, median of {a.cold}): first result {first:.2f} s (process exit "

@@ -221,3 +221,21 @@ def test_segment_and_pose_metric_keys_and_fitness():
     assert pose.box.map50 == pytest.approx(1.0) and pose.pose.map == 0
     assert pose.fitness == pytest.approx(pose.box.map + pose.pose.map)
     assert set(pose.results_dict) == {*pose.keys, "fitness"}
+
+
+@pytest.mark.parametrize("do_plots", [False, True])
+def test_classify_confusion_plots_only_when_asked(tmp_path, do_plots):
+    """A trainer asks for plots on the final epoch only (do_plots); args.plots alone must not draw every epoch."""
+    from ultralytics_clone.models.yolo.classify.val import ClassificationValidator
+
+    v = ClassificationValidator(save_dir=tmp_path, args={"plots": True})
+
+    class _M:
+        names = {0: "a", 1: "b"}
+
+    v.init_metrics(_M())
+    v.do_plots = do_plots
+    v.pred, v.targets = [torch.tensor([[0, 1], [1, 0]], dtype=torch.int32)], [torch.tensor([0, 0], dtype=torch.int32)]
+    v.finalize_metrics()
+    v.plot_queue.join()
+    assert bool(list(tmp_path.glob("confusion_matrix*.png"))) is do_plots

@@ -77,7 +77,7 @@ class ClassificationValidator(BaseValidator):
         """Confusion matrix of top-1 predictions; speed onto the metrics."""
         if self.pred:
             self.confusion_matrix.process_cls_preds(self.pred, self.targets)
-        if self.args.plots:
+        if self.do_plots:  # a trainer asks for plots on the final epoch only
             for normalize in (True, False):
                 self.confusion_matrix.plot(normalize=normalize, save_dir=self.save_dir, on_plot=self.on_plot)
         self.metrics.speed = self.speed

@@ -222,7 +222,7 @@ class DetectionValidator(BaseValidator):
             predn = self._prepare_pred(pred, pbatch)
             cls = pbatch["cls"]
             tp = self._process_batch(predn, pbatch["bboxes"], cls)
-            if self.args.plots:
+            if self.do_plots:
                 self.confusion_matrix.process_batch({"bboxes": predn[:, :4], "conf": predn[:, 4], "cls": predn[:, 5]},
                                                     {"bboxes": pbatch["bboxes"], "cls": cls})  # fmt: skip
             self.metrics.update_stats({"tp": tp.cpu().numpy(), "conf": predn[:, 4].float().cpu().numpy(),

@@ -166,8 +166,7 @@ class DetectionValidator(BaseValidator):
         conf, pcls = p[4], np.zeros(n, np.float32) if self.args.single_cls else p[5]
         pimg = np.repeat(np.arange(bs), counts)  # image index of each prediction
         h, w = batch["img"].shape[2:]
-        half = xywh[2:] / 2
-        gxyxy = np.concatenate((xywh[:2] - half, xywh[:2] + half)) * np.array([[w], [h], [w], [h]], np.float32)
+        gxyxy = xywh2xyxy(xywh.T).T * np.array([[w], [h], [w], [h]], np.float32)  # labels in letterboxed pixels
         geom = self._geometry(batch)
         geom = np.concatenate((np.repeat(geom, counts, 1), np.take(geom, gimg, axis=1)), 1)  # each box's column
         boxes = self._to_original(np.concatenate((p[:4], gxyxy), 1), geom)  # predictions, then labels
